@@ -1,0 +1,247 @@
+/**
+ * The review lifecycle through the bundled action, against the WeChat emulator and the fake GitHub:
+ * tag submit → sync → approve → sync → release → rollback, and the unhappy paths around it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { startWorld, type World } from '../../test-support/world.js'
+
+const APP = 'wxa000000000000001'
+let world: World
+let devKey: string
+let commitCounter = 0
+
+function nextSha(): string {
+  commitCounter += 1
+  return `${commitCounter.toString(16).padStart(7, '0')}`.padEnd(40, 'b')
+}
+
+function platform(): Record<string, string> {
+  return {
+    'api-base-url': world.emulator.url,
+    'token-url': world.emulator.credentials.tokenServiceUrl,
+    'token-url-secret': world.emulator.credentials.tokenServiceSecret,
+    'github-token': 'ghs_faketoken_for_tests'
+  }
+}
+
+function build(): Record<string, string> {
+  return {
+    'project-path': 'sample/miniprogram-project',
+    'private-key': devKey,
+    proxy: world.servicewechat.proxyUrl
+  }
+}
+
+/** A tag push of `version` on a fresh commit, as GitHub would start the submit workflow. */
+async function tagSubmit(version: string, extra: Record<string, string> = {}, options: Partial<Parameters<World['run']>[0]> = {}) {
+  const sha = nextSha()
+  world.github.addCommit(sha)
+  world.github.addTag(`v${version}`, sha)
+  const run = await world.run({
+    inputs: { command: 'submit', ...platform(), ...build(), ...extra },
+    eventName: 'push',
+    ref: `refs/tags/v${version}`,
+    sha,
+    payload: { head_commit: { message: `Release ${version}` } },
+    ...options
+  })
+  return { run, sha }
+}
+
+function sync(extra: Record<string, string> = {}, options: Partial<Parameters<World['run']>[0]> = {}) {
+  return world.run({
+    inputs: { command: 'sync', ...platform(), appid: APP, ...extra },
+    eventName: 'schedule',
+    ref: 'refs/heads/main',
+    sha: 'f'.repeat(40),
+    ...options
+  })
+}
+
+function dispatch(command: string, extra: Record<string, string> = {}, options: Partial<Parameters<World['run']>[0]> = {}) {
+  return world.run({
+    inputs: { command, ...platform(), appid: APP, ...extra },
+    eventName: 'workflow_dispatch',
+    ref: 'refs/heads/main',
+    sha: 'e'.repeat(40),
+    ...options
+  })
+}
+
+function reviewChecks(sha: string) {
+  return world.github.state.checkRuns.filter((run) => run.head_sha === sha && run.name === 'WeChat review')
+}
+
+function appState(appid = APP) {
+  return (world.emulator.control.state() as { apps: Record<string, Record<string, unknown>> }).apps[appid] as {
+    online?: { version: string }
+    trial?: { version: string }
+    history?: unknown[]
+  }
+}
+
+beforeAll(async () => {
+  world = await startWorld()
+  devKey = world.emulator.credentials.apps.find((app) => app.appid === world.emulator.credentials.devAppid)
+    ?.uploadPrivateKeyPem as string
+  // A first full release exists, as on any mini program that is live.
+  world.emulator.control.setOnline(APP, '1.0.0')
+}, 60_000)
+
+afterAll(async () => {
+  await world?.close()
+})
+
+describe('tag submit → sync → approve → release → rollback', () => {
+  let sha = ''
+
+  it('submits 1.1.0 and opens the "WeChat review" check run', async () => {
+    const submitted = await tagSubmit('1.1.0', {
+      'review-items': '- address: pages/index/index\n  tag: shop\n  title: Home',
+      'review-notes': 'Adds the order page'
+    })
+    sha = submitted.sha
+    const { run } = submitted
+    expect(run.stdout).not.toMatch(/::error::/)
+    expect(run.exitCode).toBe(0)
+    expect(run.leftoverPids).toEqual([])
+    expect(run.outputs['review-status']).toBe('under_review')
+    expect(Number(run.outputs['audit-id'])).toBeGreaterThan(0)
+    expect(world.emulator.control.auditCount(APP)).toBe(1)
+    const checks = reviewChecks(sha)
+    expect(checks).toHaveLength(1)
+    expect(checks[0]?.status).toBe('in_progress')
+    expect(checks[0]?.output?.summary ?? '').toContain(run.outputs['audit-id'] as string)
+    expect(run.outputs['check-run-url']).toContain('/runs/')
+  }, 120_000)
+
+  it('sync while under review writes nothing', async () => {
+    world.github.resetLog()
+    world.emulator.control.resetRequests()
+    const run = await sync()
+    expect(run.exitCode).toBe(0)
+    expect(world.github.writes()).toEqual([])
+    expect(run.outputs['review-status']).toBe('under_review')
+  })
+
+  it('sync after approval turns the check green and sets the outputs', async () => {
+    world.emulator.control.approve(APP)
+    const run = await sync()
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs['review-status']).toBe('approved')
+    expect(run.outputs.version).toBe('1.1.0')
+    const check = reviewChecks(sha)[0]
+    expect(check?.status).toBe('completed')
+    expect(check?.conclusion).toBe('success')
+  })
+
+  it('release refuses another version, then releases 1.1.0 and records a deployment', async () => {
+    const wrong = await dispatch('release', { version: '1.0.9' })
+    expect(wrong.exitCode).toBe(1)
+    expect(wrong.stdout).toMatch(/1\.1\.0/)
+    expect(appState().online?.version).toBe('1.0.0')
+
+    const run = await dispatch('release', { version: '1.1.0' })
+    expect(run.stdout).not.toMatch(/::error::/)
+    expect(run.exitCode).toBe(0)
+    expect(appState().online?.version).toBe('1.1.0')
+    const deployments = world.github.state.deployments.filter((deployment) => deployment.environment === 'wechat')
+    expect(deployments.length).toBeGreaterThanOrEqual(1)
+    expect(JSON.stringify(deployments.at(-1)?.payload)).toContain('1.1.0')
+  })
+
+  it('rollback goes back to 1.0.0 and records it', async () => {
+    const run = await dispatch('rollback')
+    expect(run.stdout).not.toMatch(/::error::/)
+    expect(run.exitCode).toBe(0)
+    expect(appState().online?.version).toBe('1.0.0')
+    expect(run.summary).toMatch(/1\.0\.0/)
+  })
+})
+
+describe('reject → resubmit with feedback → approve', () => {
+  it('sends feedback only after the rejection and ends approved', async () => {
+    const first = await tagSubmit('1.2.0')
+    expect(first.run.exitCode).toBe(0)
+    world.emulator.control.reject(APP, 'Privacy policy missing', ['media-1', 'media-2'])
+    const rejected = await sync()
+    expect(rejected.outputs['review-status']).toBe('rejected')
+    const check = reviewChecks(first.sha)[0]
+    expect(check?.conclusion).toBe('failure')
+    expect(check?.output?.summary + (check?.output?.text ?? '')).toContain('Privacy policy missing')
+    expect(check?.output?.summary + (check?.output?.text ?? '')).toContain('media-2')
+
+    const second = await world.run({
+      inputs: { command: 'submit', ...platform(), ...build(), feedback: 'Added the privacy policy page' },
+      eventName: 'workflow_dispatch',
+      ref: 'refs/tags/v1.2.0',
+      sha: first.sha
+    })
+    expect(second.stdout).not.toMatch(/::error::/)
+    expect(second.exitCode).toBe(0)
+    const requests = world.emulator.control.requests() as Array<{ path: string; body?: Record<string, unknown> }>
+    const resubmit = requests.filter((request) => request.path === '/wxa/submit_audit').at(-1)
+    expect(resubmit?.body?.feedback_info).toBe('Added the privacy policy page')
+    world.emulator.control.approve(APP)
+    const approved = await sync()
+    expect(approved.outputs['review-status']).toBe('approved')
+    expect(reviewChecks(first.sha)[0]?.conclusion).toBe('success')
+  }, 180_000)
+})
+
+describe('withdraw, quota, crash and dry-run', () => {
+  it('withdraws a review and warns about the limits', async () => {
+    const submitted = await tagSubmit('1.3.0')
+    expect(submitted.run.exitCode).toBe(0)
+    const run = await dispatch('withdraw', { version: '1.3.0' })
+    expect(run.exitCode).toBe(0)
+    expect(run.summary + run.stdout).toMatch(/5 a day|10 a month/)
+    const after = await sync()
+    expect(after.outputs['review-status']).toBe('withdrawn')
+  }, 120_000)
+
+  it('refuses to submit when the monthly quota is used up, before uploading', async () => {
+    world.emulator.control.setQuota({ rest: 0 })
+    const uploadsBefore = world.servicewechat.requests().length
+    const { run } = await tagSubmit('1.4.0')
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(/quota/i)
+    expect(world.servicewechat.requests().length).toBe(uploadsBefore)
+    world.emulator.control.setQuota({ rest: 20 })
+  }, 120_000)
+
+  it('a crash right after submit_audit, then a rerun: exactly one audit', async () => {
+    const auditsBefore = world.emulator.control.auditCount(APP)
+    const crashed = await tagSubmit('1.5.0', {}, {
+      debug: true,
+      killWhen: { pattern: /submit_audit[^\n]*(errcode 0|ok)/, signal: 'SIGKILL' }
+    })
+    expect(crashed.run.signal).toBe('SIGKILL')
+    expect(world.emulator.control.auditCount(APP)).toBe(auditsBefore + 1)
+    const rerun = await world.run({
+      inputs: { command: 'submit', ...platform(), ...build() },
+      eventName: 'push',
+      ref: 'refs/tags/v1.5.0',
+      sha: crashed.sha
+    })
+    expect(rerun.stdout).not.toMatch(/::error::/)
+    expect(rerun.exitCode).toBe(0)
+    expect(world.emulator.control.auditCount(APP)).toBe(auditsBefore + 1)
+    expect(reviewChecks(crashed.sha)).toHaveLength(1)
+  }, 180_000)
+
+  it('dry-run prints the writes and makes none', async () => {
+    world.emulator.control.approve(APP)
+    world.github.resetLog()
+    world.emulator.control.resetRequests()
+    const run = await dispatch('release', { version: '1.5.0', 'dry-run': 'true' })
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain('[dry-run]')
+    expect(run.stdout).toContain('/wxa/release')
+    expect(world.github.writes()).toEqual([])
+    const wechatWrites = (world.emulator.control.requests() as Array<{ path: string }>).filter(
+      (request) => !/get_latest_auditstatus|getgrayreleaseplan|getversioninfo|queryquota|revertcoderelease|token/.test(request.path)
+    )
+    expect(wechatWrites).toEqual([])
+  })
+})

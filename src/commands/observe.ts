@@ -1,0 +1,152 @@
+/**
+ * observe: read what WeChat says now for one mini program and map it into the release model.
+ * Only the reads a command needs are made (an unchanged sync makes three WeChat calls per target).
+ */
+import type {
+  ErrorGroup,
+  GrayObservation,
+  GrayStatus,
+  HealthObservation,
+  ReviewObservation,
+  ReviewStatus,
+  TargetObservation
+} from '../release/model.js'
+import { isGrayActive } from '../release/model.js'
+import type { HealthGate } from '../release/settings.js'
+import { WeChatApiError } from '../wechat/errors.js'
+import type { GrayReleasePlan, JsErrorRow, LatestAuditResult, WeChatClient } from '../wechat/client.js'
+
+const REVIEW_STATUS: Record<number, ReviewStatus> = {
+  0: 'approved',
+  1: 'rejected',
+  2: 'under_review',
+  3: 'withdrawn',
+  4: 'delayed'
+}
+const GRAY_STATUS: Record<number, GrayStatus> = {
+  0: 'initial',
+  1: 'running',
+  2: 'paused',
+  3: 'finished',
+  4: 'reverted'
+}
+/** get_latest_auditstatus errcodes that mean "this mini program has no review yet". */
+const NO_REVIEW_ERRCODES = new Set([85012, 86001])
+
+export interface ObserveNeeds {
+  history?: boolean
+  quota?: boolean
+  healthGate?: HealthGate
+  /** Unix seconds (from WeChat's clock), for the health gate's date range. */
+  now: number
+}
+
+export function reviewFrom(latest: LatestAuditResult | undefined): ReviewObservation {
+  if (!latest) return { status: 'none', screenshots: [] }
+  return {
+    auditId: latest.auditid,
+    status: REVIEW_STATUS[latest.status] ?? 'none',
+    ...(latest.user_version ? { userVersion: latest.user_version } : {}),
+    ...(latest.reason ? { reason: latest.reason } : {}),
+    screenshots: latest.screenshots,
+    ...(latest.submit_audit_time ? { submittedAt: latest.submit_audit_time } : {})
+  }
+}
+
+export function grayFrom(plan: GrayReleasePlan): GrayObservation {
+  const neverCreated = plan.status === 0 && !plan.create_timestamp
+  return {
+    status: neverCreated ? 'none' : (GRAY_STATUS[plan.status] ?? 'none'),
+    percentage: plan.gray_percentage,
+    ...(plan.create_timestamp ? { startedAt: plan.create_timestamp } : {}),
+    projectMembersFirst: plan.support_debuger_first,
+    experienceMembersFirst: plan.support_experiencer_first
+  }
+}
+
+function errorGroups(rows: JsErrorRow[]): ErrorGroup[] {
+  return rows.map((row) => ({
+    message: row.errorMsg,
+    ...(row.errorStack ? { stack: row.errorStack } : {}),
+    uv: row.uv,
+    pv: row.pv,
+    key: `${row.errorMsgMd5}:${row.errorStackMd5}`
+  }))
+}
+
+async function latestReview(client: WeChatClient, appid: string): Promise<LatestAuditResult | undefined> {
+  try {
+    return await client.getLatestAuditStatus(appid)
+  } catch (error) {
+    if (error instanceof WeChatApiError && NO_REVIEW_ERRCODES.has(error.errcode)) return undefined
+    throw error
+  }
+}
+
+/** A day as jserr_list takes it (China time, which WeChat's statistics use). */
+function chinaDate(unixSeconds: number): string {
+  return new Date((unixSeconds + 8 * 3600) * 1000).toISOString().slice(0, 10)
+}
+
+export async function observeTarget(
+  client: WeChatClient,
+  appid: string,
+  needs: ObserveNeeds
+): Promise<TargetObservation> {
+  // The mini program's own token reads only the gray plan; review and versions need a platform.
+  const platform = client.tokenKind === 'authorizer'
+  const [latest, plan, versionInfo, history, quota] = await Promise.all([
+    platform ? latestReview(client, appid) : Promise.resolve(undefined),
+    client.getGrayReleasePlan(appid),
+    platform ? client.getVersionInfo(appid) : Promise.resolve(undefined),
+    platform && needs.history ? client.getHistoryVersions(appid) : Promise.resolve(undefined),
+    platform && needs.quota ? client.queryQuota(appid) : Promise.resolve(undefined)
+  ])
+  const observation: TargetObservation = {
+    appid,
+    review: reviewFrom(latest),
+    gray: grayFrom(plan),
+    versions: {
+      ...(versionInfo?.exp_info
+        ? { trial: { version: versionInfo.exp_info.exp_version, at: versionInfo.exp_info.exp_time } }
+        : {}),
+      ...(versionInfo?.release_info
+        ? { online: { version: versionInfo.release_info.release_version, at: versionInfo.release_info.release_time } }
+        : {})
+    }
+  }
+  if (history) {
+    observation.history = history.map((entry) => ({
+      appVersion: entry.app_version,
+      userVersion: entry.user_version,
+      description: entry.user_desc,
+      committedAt: entry.commit_time
+    }))
+  }
+  if (quota) {
+    observation.quota = {
+      rest: quota.rest,
+      limit: quota.limit,
+      speedupRest: quota.speedup_rest,
+      speedupLimit: quota.speedup_limit
+    }
+  }
+  return observation
+}
+
+/** The health gate's evidence: JS errors of the gray version and of the online version since the gray began. */
+export async function observeHealth(
+  client: WeChatClient,
+  observation: TargetObservation,
+  grayVersion: string | undefined,
+  now: number
+): Promise<HealthObservation | undefined> {
+  const online = observation.versions.online?.version
+  if (!grayVersion || !online || !isGrayActive(observation.gray)) return undefined
+  const range = { startTime: chinaDate(observation.gray.startedAt ?? now), endTime: chinaDate(now), orderby: 'uv' as const }
+  const [gray, base] = await Promise.all([
+    client.jsErrList(observation.appid, { appVersion: grayVersion, ...range }),
+    client.jsErrList(observation.appid, { appVersion: online, ...range })
+  ])
+  return { grayVersion, onlineVersion: online, gray: errorGroups(gray.rows), online: errorGroups(base.rows) }
+}

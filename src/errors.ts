@@ -1,0 +1,23 @@
+/** A user mistake in the action's inputs, found before any write. The message names input and rule. */
+export class InputError extends Error {
+  override readonly name = 'InputError'
+  constructor(
+    readonly input: string,
+    readonly rule: string
+  ) {
+    super(`Input "${input}": ${rule}`)
+  }
+}
+
+/**
+ * The action refuses an operation because of the platform's rules or the observed state
+ * (for example "no rollback while a gray release runs"). Raised before the refused write.
+ */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError'
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message
+  return String(error)
+}

@@ -1,0 +1,66 @@
+/**
+ * The runner boundary: read inputs and context, run one command, write outputs and the job summary,
+ * and fail the step on any error. Everything below takes plain values and returns plain values.
+ */
+import * as core from '@actions/core'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { CommandResult } from './commands/types.js'
+import { readContext } from './context.js'
+import { errorMessage } from './errors.js'
+import { readInputs, UPLOADING_COMMANDS, type Command, type Inputs } from './inputs.js'
+import { log } from './log.js'
+import { redact, setSecretSink } from './redact.js'
+import { writeJobSummary } from './github/summary.js'
+
+/** Each command's module is loaded only when it runs: sync and friends never load the upload code. */
+const COMMAND_MODULES: Record<Command, () => Promise<{ execute: CommandExecutor }>> = {
+  preview: () => import('./commands/build.js'),
+  upload: () => import('./commands/build.js'),
+  submit: () => import('./commands/submit.js'),
+  sync: () => import('./commands/lifecycle.js'),
+  release: () => import('./commands/lifecycle.js'),
+  gray: () => import('./commands/lifecycle.js'),
+  'revert-gray': () => import('./commands/lifecycle.js'),
+  rollback: () => import('./commands/lifecycle.js'),
+  withdraw: () => import('./commands/lifecycle.js'),
+  speedup: () => import('./commands/lifecycle.js')
+}
+
+export type CommandExecutor = (
+  inputs: Inputs,
+  context: ReturnType<typeof readContext>
+) => Promise<CommandResult>
+
+function actionRoot(): string {
+  // dist/index.js → the action's folder (holds dist/miniprogram-ci/ with the pinned lockfile).
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+}
+
+export async function run(): Promise<void> {
+  setSecretSink((value) => core.setSecret(value))
+  let loadedMiniprogramCi = false
+  try {
+    const inputs = readInputs((name) => core.getInput(name))
+    const context = readContext(process.env, actionRoot())
+    loadedMiniprogramCi = UPLOADING_COMMANDS.includes(inputs.command)
+    if (inputs.dryRun) log.info('Dry run: every write to WeChat and GitHub is printed, none is made.')
+    const { execute } = await COMMAND_MODULES[inputs.command]()
+    const result = await execute(inputs, context)
+    for (const [name, value] of Object.entries(result.outputs)) {
+      if (value !== undefined) core.setOutput(name, redact(String(value)))
+    }
+    await writeJobSummary(redact(result.summary))
+    if (result.failures.length > 0) core.setFailed(redact(result.failures.join('\n')))
+  } catch (error) {
+    core.setFailed(redact(errorMessage(error)))
+    if (error instanceof Error && error.stack) core.debug(redact(error.stack))
+  } finally {
+    if (loadedMiniprogramCi) {
+      // miniprogram-ci leaves its compiler process running (and with it our event loop) after errors.
+      const { terminateChildProcesses } = await import('./ci/run.js')
+      await terminateChildProcesses()
+      process.exit()
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/** The WeChat platform client: transport, tokens, typed endpoints and errors. */
+export * from './client.js'
+export * from './errors.js'
+export * from './http.js'
+export * from './tokens.js'
+export {
+  AUDIT_STATUS_NAMES,
+  type AuditResult,
+  type AuditStatus,
+  type Category,
+  type GrayPlanStatus,
+  type GrayReleasePlan,
+  type HistoryVersion,
+  type JsErrorRow,
+  type LatestAuditResult,
+  type Quota,
+  type Template,
+  type TemplateDraft,
+  type VersionInfo
+} from './schemas.js'

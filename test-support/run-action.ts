@@ -1,0 +1,188 @@
+/**
+ * Runs the bundled action (`node dist/index.js`) exactly as the GitHub runner does: inputs as INPUT_*
+ * variables (with action.yml's defaults applied), the GITHUB_* context, an event payload file, and
+ * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. The child's environment is built from scratch.
+ */
+import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse as parseYaml } from 'yaml'
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+export interface RunActionOptions {
+  inputs: Record<string, string>
+  githubApiUrl: string
+  eventName?: string
+  payload?: Record<string, unknown>
+  ref?: string
+  sha?: string
+  repository?: string
+  workspace?: string
+  env?: Record<string, string>
+  /** RUNNER_TOOL_CACHE; shared between runs so miniprogram-ci is installed once. */
+  toolCache?: string
+  timeoutMs?: number
+  debug?: boolean
+  /** Kill the action with this signal once a line of its stdout matches (crash tests). */
+  killWhen?: { pattern: RegExp; signal: NodeJS.Signals }
+}
+
+export interface ActionRun {
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  durationMs: number
+  /** Processes still alive after the action ended that were started by it (by an env marker). */
+  leftoverPids: number[]
+}
+
+let defaults: Record<string, string> | undefined
+/** The runner applies action.yml defaults; so does this harness (except expressions like github.token). */
+export function actionDefaults(): Record<string, string> {
+  if (defaults) return defaults
+  const action = parseYaml(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>
+  }
+  defaults = {}
+  for (const [name, spec] of Object.entries(action.inputs)) {
+    if (spec.default !== undefined && !String(spec.default).includes('${{'))
+      defaults[name] = String(spec.default)
+  }
+  return defaults
+}
+
+export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) {
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+  return env
+}
+
+/** Parses the GITHUB_OUTPUT file format (`name<<delimiter` … `delimiter`). */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '')
+    if (!match) continue
+    const [, name, delimiter] = match
+    const value: string[] = []
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '')
+    outputs[name as string] = value.join('\n')
+  }
+  return outputs
+}
+
+/** Pids of live processes whose environment carries the marker (descendants inherit it). */
+export function processesWithMarker(marker: string): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8')
+      if (environ.includes(marker)) {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        if (!/\) Z /.test(stat)) pids.push(Number(entry))
+      }
+    } catch {
+      // The process ended while we looked, or is not ours to read.
+    }
+  }
+  return pids
+}
+
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'action-run-'))
+  const outputFile = path.join(dir, 'output')
+  const summaryFile = path.join(dir, 'summary')
+  const eventFile = path.join(dir, 'event.json')
+  const runnerTemp = path.join(dir, 'runner-temp')
+  for (const file of [outputFile, summaryFile]) writeFileSync(file, '')
+  writeFileSync(eventFile, JSON.stringify(options.payload ?? {}))
+  const { mkdirSync } = await import('node:fs')
+  mkdirSync(runnerTemp, { recursive: true })
+  const marker = `WECHAT_ACTION_RUN_MARKER=${randomUUID()}`
+  const [markerName, markerValue] = marker.split('=') as [string, string]
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? dir,
+    ...inputEnv(options.inputs),
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_EVENT_NAME: options.eventName ?? 'push',
+    GITHUB_EVENT_PATH: eventFile,
+    GITHUB_REF: options.ref ?? 'refs/heads/main',
+    GITHUB_SHA: options.sha ?? 'a'.repeat(40),
+    GITHUB_REPOSITORY: options.repository ?? 'octo/shop',
+    GITHUB_API_URL: options.githubApiUrl,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_GRAPHQL_URL: `${options.githubApiUrl}/graphql`,
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_NUMBER: '7',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_WORKFLOW: 'release',
+    GITHUB_JOB: 'wechat',
+    GITHUB_ACTION: 'wechat',
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_WORKSPACE: options.workspace ?? repoRoot,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_TOOL_CACHE: options.toolCache ?? path.join(dir, 'tool-cache'),
+    RUNNER_OS: 'Linux',
+    ...(options.debug ? { RUNNER_DEBUG: '1' } : {}),
+    ...options.env,
+    [markerName]: markerValue
+  }
+  const started = Date.now()
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/index.js')], {
+    cwd: options.workspace ?? repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+    if (options.killWhen && options.killWhen.pattern.test(stdout) && child.exitCode === null) {
+      child.kill(options.killWhen.signal)
+    }
+  })
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (code, sig) => resolve([code, sig]))
+  )
+  clearTimeout(timeout)
+  // Give killed children a moment to disappear before looking for leftovers.
+  let leftoverPids = processesWithMarker(markerValue)
+  for (let i = 0; i < 20 && leftoverPids.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    leftoverPids = processesWithMarker(markerValue)
+  }
+  for (const pid of leftoverPids) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  return {
+    exitCode,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    durationMs: Date.now() - started,
+    leftoverPids
+  }
+}
