@@ -103,6 +103,36 @@ describe('readInputs: defaults', () => {
 
 // Each case: inputs → the input named in the error and a fragment of the rule.
 const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegExp]> = [
+  [
+    'template route without component credentials',
+    { command: 'submit', 'token-url': 'https://t.example', route: 'template', targets: 'wxa000000000000001' },
+    'component-appid',
+    /template library/
+  ],
+  [
+    'direct route with several targets',
+    { command: 'submit', 'token-url': 'https://t.example', targets: 'wxa000000000000001,wxa000000000000002' },
+    'targets',
+    /route "template"/
+  ],
+  [
+    'appsecret-only sync that would release',
+    { command: 'sync', appsecret: 'own-secret-123', 'release-on-approval': 'full' },
+    'release-on-approval',
+    /read-only/
+  ],
+  [
+    'appsecret-only sync that would revert',
+    { command: 'sync', appsecret: 'own-secret-123', 'gray-deadline-action': 'revert' },
+    'gray-deadline-action',
+    /only "warn"/
+  ],
+  [
+    'health gate without platform',
+    { command: 'sync', appsecret: 'own-secret-123', 'health-max-new-error-groups': '0' },
+    'health-max-error-ratio',
+    /platform credentials/
+  ],
   ['no command', {}, 'command', /required/],
   ['unknown command', { command: 'deploy' }, 'command', /one of preview, upload/],
   ['appid shape', { command: 'preview', appid: 'wx123' }, 'appid', /16 hex/],

@@ -15,7 +15,8 @@ function newestModification(target: string): number {
   const stat = statSync(target)
   if (!stat.isDirectory()) return stat.mtimeMs
   let newest = stat.mtimeMs
-  for (const entry of readdirSync(target)) newest = Math.max(newest, newestModification(path.join(target, entry)))
+  for (const entry of readdirSync(target))
+    newest = Math.max(newest, newestModification(path.join(target, entry)))
   return newest
 }
 
@@ -41,5 +42,6 @@ export function ensureFreshDist(log: (line: string) => void): void {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit']
   })
-  if (build.status !== 0) throw new Error(`node scripts/build.mjs failed (exit code ${build.status ?? build.signal})`)
+  if (build.status !== 0)
+    throw new Error(`node scripts/build.mjs failed (exit code ${build.status ?? build.signal})`)
 }

@@ -36,6 +36,8 @@ export interface StepRecord {
   inputs: Record<string, string>
   run: ActionRun
   changes: GitHubChanges
+  /** The write requests (method and path) the action sent to GitHub. */
+  githubWrites: string[]
   /** One line on the emulated WeChat state after the step. */
   wechatState: string
   /** Expectations that did not hold; empty when the step did what it should. */
@@ -75,7 +77,9 @@ export function githubChanges(before: GitHubSnapshot, github: FakeGitHub): GitHu
     checkRuns: changed(before.checkRuns, github.state.checkRuns),
     comments: changed(before.comments, github.state.comments),
     deployments: github.state.deployments.filter((deployment) => !before.deployments.has(deployment.id)),
-    deploymentStatuses: github.state.deploymentStatuses.filter((status) => !before.deploymentStatuses.has(status.id))
+    deploymentStatuses: github.state.deploymentStatuses.filter(
+      (status) => !before.deploymentStatuses.has(status.id)
+    )
   }
 }
 
@@ -119,10 +123,12 @@ export function consoleLines(step: StepRecord): string[] {
     lines.push(`  outputs: ${clip(outputs.map(([name, value]) => `${name}=${value}`).join('  '), 200)}`)
   }
   for (const check of changes.checkRuns) {
-    lines.push(`  check run "${check.name}" ${check.change}: ${checkState(check)} — ${clip(check.output.title ?? '', 80)}`)
+    lines.push(
+      `  check run "${check.name}" ${check.change}: ${checkState(check)} — ${clip(check.output.title ?? '', 80)}`
+    )
     for (const line of leadingLines(check.output.summary, 2)) lines.push(`      ${clip(line, 110)}`)
   }
-  if (changes.checkRuns.length === 0) lines.push('  check runs: no write (nothing changed)')
+  if (step.githubWrites.length === 0) lines.push('  GitHub: no write (nothing changed)')
   for (const comment of changes.comments) {
     lines.push(`  PR #${comment.issue_number} comment ${comment.change}:`)
     for (const line of leadingLines(comment.body, 3)) lines.push(`      ${clip(line, 110)}`)
@@ -173,7 +179,8 @@ function quote(text: string): string {
 export function markdownSection(step: StepRecord): string {
   const { run, changes } = step
   const parts: string[] = []
-  const verdict = step.problems.length === 0 ? `✅ ${step.checked} expectations held` : '❌ did not do what it should'
+  const verdict =
+    step.problems.length === 0 ? `✅ ${step.checked} expectations held` : '❌ did not do what it should'
   parts.push(`## ${step.number}. ${step.title}`)
   parts.push(
     `Event \`${step.trigger.eventName}\` on \`${step.trigger.ref}\` (commit \`${step.trigger.sha.slice(0, 7)}\`) · ` +
@@ -184,9 +191,11 @@ export function markdownSection(step: StepRecord): string {
 
   parts.push('### Inputs')
   parts.push(
-    ['| Input | Value |', '| --- | --- |', ...Object.entries(step.inputs).map(([name, value]) => `| \`${name}\` | ${cell(value)} |`)].join(
-      '\n'
-    )
+    [
+      '| Input | Value |',
+      '| --- | --- |',
+      ...Object.entries(step.inputs).map(([name, value]) => `| \`${name}\` | ${cell(value)} |`)
+    ].join('\n')
   )
 
   parts.push('### Outputs')
@@ -194,11 +203,21 @@ export function markdownSection(step: StepRecord): string {
   parts.push(
     outputs.length === 0
       ? '_none_'
-      : ['| Output | Value |', '| --- | --- |', ...outputs.map(([name, value]) => `| \`${name}\` | ${cell(value)} |`)].join('\n')
+      : [
+          '| Output | Value |',
+          '| --- | --- |',
+          ...outputs.map(([name, value]) => `| \`${name}\` | ${cell(value)} |`)
+        ].join('\n')
   )
 
-  parts.push('### Check runs written in this step')
-  if (changes.checkRuns.length === 0) parts.push('_None: the state on GitHub was already up to date._')
+  parts.push('### GitHub writes')
+  parts.push(
+    step.githubWrites.length === 0
+      ? '_None: the state on GitHub was already up to date._'
+      : step.githubWrites.map((write) => `- \`${write}\``).join('\n')
+  )
+  parts.push('### Check runs created or changed in this step')
+  if (changes.checkRuns.length === 0) parts.push('_None._')
   for (const check of changes.checkRuns) {
     parts.push(
       `**${check.name}** (${check.change}) on \`${check.head_sha.slice(0, 7)}\`: ${checkState(check)} · ` +
@@ -208,14 +227,18 @@ export function markdownSection(step: StepRecord): string {
     if (check.output.summary) parts.push(quote(check.output.summary))
     if (check.output.text) parts.push(details('Details text', check.output.text))
     if (check.actions.length > 0) {
-      parts.push(`Buttons: ${check.actions.map((action) => `\`${action.label}\` (${action.identifier})`).join(', ')}`)
+      parts.push(
+        `Buttons: ${check.actions.map((action) => `\`${action.label}\` (${action.identifier})`).join(', ')}`
+      )
     }
   }
 
   if (changes.comments.length > 0) {
     parts.push('### Pull request comments')
     for (const comment of changes.comments) {
-      parts.push(`PR #${comment.issue_number}, comment ${comment.id} (${comment.change}) by ${comment.user.login}:`)
+      parts.push(
+        `PR #${comment.issue_number}, comment ${comment.id} (${comment.change}) by ${comment.user.login}:`
+      )
       parts.push(quote(comment.body))
     }
   }
@@ -234,7 +257,11 @@ export function markdownSection(step: StepRecord): string {
   }
 
   parts.push('### Job summary')
-  parts.push(run.summary.trim() ? details('Job summary as rendered on the run page', run.summary, true) : '_empty_')
-  parts.push(details('Action log (stdout and stderr)', fence(run.stdout + (run.stderr ? `\n${run.stderr}` : ''))))
+  parts.push(
+    run.summary.trim() ? details('Job summary as rendered on the run page', run.summary, true) : '_empty_'
+  )
+  parts.push(
+    details('Action log (stdout and stderr)', fence(run.stdout + (run.stderr ? `\n${run.stderr}` : '')))
+  )
   return redact(parts.join('\n\n'))
 }

@@ -13,7 +13,7 @@ import {
   setSecret,
   summary,
   truncateForGitHub
-} from "./chunks/chunk-BAW73DMT.js";
+} from "./chunks/chunk-GF7QCOQF.js";
 import {
   InputError,
   __commonJS,
@@ -7831,7 +7831,27 @@ function checkCommandRules(inputs) {
   if (command === "submit" && inputs.route === "template" && inputs.targets.length === 0) {
     throw new InputError("targets", 'route "template" needs the authorized appids to commit to');
   }
-  if (inputs.healthGate && !inputs.appsecret && !inputs.credentials) {
+  if (command === "submit" && inputs.route === "template" && inputs.credentials?.kind !== "component") {
+    throw new InputError(
+      "component-appid",
+      'route "template" uses the template library, which only the component credentials (component-appid with component-appsecret and component-verify-ticket, or component-access-token) can reach'
+    );
+  }
+  if (command === "submit" && inputs.route === "direct" && inputs.targets.length > 1) {
+    throw new InputError(
+      "targets",
+      'route "direct" uploads to the one extAppid of ext.json; for several mini programs use route "template"'
+    );
+  }
+  if (!inputs.credentials && inputs.appsecret) {
+    if (inputs.releaseOnApproval !== "off") {
+      throw new InputError("release-on-approval", "needs platform credentials; appsecret only allows read-only monitoring");
+    }
+    if (inputs.grayDeadlineAction !== "warn") {
+      throw new InputError("gray-deadline-action", 'release and revert need platform credentials; with appsecret only "warn" works');
+    }
+  }
+  if (inputs.healthGate && !inputs.credentials) {
     throw new InputError(
       "health-max-error-ratio",
       "the health gate reads jserr_list and needs appsecret or platform credentials"
@@ -7881,16 +7901,16 @@ async function writeJobSummary(markdown) {
 
 // src/main.ts
 var COMMAND_MODULES = {
-  preview: () => import("./chunks/build-YLXKCUF5.js"),
-  upload: () => import("./chunks/build-YLXKCUF5.js"),
-  submit: () => import("./chunks/submit-LPRPSL3S.js"),
-  sync: () => import("./chunks/lifecycle-JJVHVK5Z.js"),
-  release: () => import("./chunks/lifecycle-JJVHVK5Z.js"),
-  gray: () => import("./chunks/lifecycle-JJVHVK5Z.js"),
-  "revert-gray": () => import("./chunks/lifecycle-JJVHVK5Z.js"),
-  rollback: () => import("./chunks/lifecycle-JJVHVK5Z.js"),
-  withdraw: () => import("./chunks/lifecycle-JJVHVK5Z.js"),
-  speedup: () => import("./chunks/lifecycle-JJVHVK5Z.js")
+  preview: () => import("./chunks/build-AMBL4LHA.js"),
+  upload: () => import("./chunks/build-AMBL4LHA.js"),
+  submit: () => import("./chunks/submit-S4LPQPZE.js"),
+  sync: () => import("./chunks/lifecycle-P56QHDWM.js"),
+  release: () => import("./chunks/lifecycle-P56QHDWM.js"),
+  gray: () => import("./chunks/lifecycle-P56QHDWM.js"),
+  "revert-gray": () => import("./chunks/lifecycle-P56QHDWM.js"),
+  rollback: () => import("./chunks/lifecycle-P56QHDWM.js"),
+  withdraw: () => import("./chunks/lifecycle-P56QHDWM.js"),
+  speedup: () => import("./chunks/lifecycle-P56QHDWM.js")
 };
 function actionRoot() {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -7915,7 +7935,7 @@ async function run() {
     if (error instanceof Error && error.stack) debug(redact(error.stack));
   } finally {
     if (loadedMiniprogramCi) {
-      const { terminateChildProcesses } = await import("./chunks/run-BGQ53TF5.js");
+      const { terminateChildProcesses } = await import("./chunks/run-BOSHPXR3.js");
       await terminateChildProcesses();
       process.exit();
     }

@@ -82,6 +82,7 @@ export interface RequestLogEntry {
   query: Record<string, string>
   /** The parsed JSON body with secret fields replaced by `***` (the raw text when it was not JSON). */
   body?: unknown
+  /** 0 when the connection was dropped without an answer. */
   httpStatus: number
   /** The errcode answered; 0 for successes, including images and token grants; absent when dropped. */
   errcode?: number

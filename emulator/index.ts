@@ -65,6 +65,8 @@
  * - jserr_list: limit above 30 (or below 1) answers 40097; startTime/endTime must be `YYYY-MM-DD` but do
  *   not filter (rows carry no date); errType is accepted and ignored; with appVersion "0" the same error
  *   across versions is one group; uvPercent/pvPercent are shares of the filtered groups' totals.
+ * - IP whitelists (61004, 40164) and call-rate limits (45009, 45011) are not modelled as rules; inject
+ *   them with `injectFault`. change_visitstatus answers 85021 before the first release.
  * - Faults answer after the real effect only with `afterCommit`; `afterCommit` alone answers -1.
  */
 import { createServer } from 'node:http'

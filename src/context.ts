@@ -17,7 +17,13 @@ export interface RunContext {
   tag?: string
   prNumber?: number
   /** For check_run requested_action events: which button was pressed on which check run. */
-  requestedAction?: { identifier: string; checkRunId: number; headSha: string; externalId?: string }
+  requestedAction?: {
+    identifier: string
+    checkRunId: number
+    checkRunName?: string
+    headSha: string
+    externalId?: string
+  }
   commitSubject?: string
   serverUrl: string
   apiUrl: string
@@ -83,9 +89,11 @@ export function readContext(env: Env, actionPath: string): RunContext {
     const checkRunId = Number(get(payload, 'check_run', 'id'))
     const headSha = String(get(payload, 'check_run', 'head_sha') ?? sha)
     const externalId = get(payload, 'check_run', 'external_id')
+    const checkRunName = get(payload, 'check_run', 'name')
     requestedAction = {
       identifier,
       checkRunId,
+      ...(typeof checkRunName === 'string' ? { checkRunName } : {}),
       headSha,
       ...(typeof externalId === 'string' && externalId ? { externalId } : {})
     }

@@ -623,7 +623,28 @@ function checkCommandRules(inputs: Inputs): void {
   if (command === 'submit' && inputs.route === 'template' && inputs.targets.length === 0) {
     throw new InputError('targets', 'route "template" needs the authorized appids to commit to')
   }
-  if (inputs.healthGate && !inputs.appsecret && !inputs.credentials) {
+  if (command === 'submit' && inputs.route === 'template' && inputs.credentials?.kind !== 'component') {
+    throw new InputError(
+      'component-appid',
+      'route "template" uses the template library, which only the component credentials (component-appid with component-appsecret and component-verify-ticket, or component-access-token) can reach'
+    )
+  }
+  if (command === 'submit' && inputs.route === 'direct' && inputs.targets.length > 1) {
+    throw new InputError(
+      'targets',
+      'route "direct" uploads to the one extAppid of ext.json; for several mini programs use route "template"'
+    )
+  }
+  if (!inputs.credentials && inputs.appsecret) {
+    // The mini program's own token reads the gray plan but cannot change anything.
+    if (inputs.releaseOnApproval !== 'off') {
+      throw new InputError('release-on-approval', 'needs platform credentials; appsecret only allows read-only monitoring')
+    }
+    if (inputs.grayDeadlineAction !== 'warn') {
+      throw new InputError('gray-deadline-action', 'release and revert need platform credentials; with appsecret only "warn" works')
+    }
+  }
+  if (inputs.healthGate && !inputs.credentials) {
     throw new InputError(
       'health-max-error-ratio',
       'the health gate reads jserr_list and needs appsecret or platform credentials'

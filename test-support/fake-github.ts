@@ -675,6 +675,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     },
     {
       method: 'GET',
+      pattern: /^\/commits\/([0-9a-f]{4,40})$/,
+      handle: ([, ref]) => {
+        requirePermission('contents', 'read')
+        const matches = [...state.commits.keys()].filter((sha) => sha.startsWith(ref ?? ''))
+        if (matches.length !== 1) throw new HttpError(422, `No commit found for SHA: ${ref}`)
+        const sha = matches[0] as string
+        return { status: 200, body: { sha, html_url: `${serverUrl}/${owner}/${repo}/commit/${sha}` } }
+      }
+    },
+    {
+      method: 'GET',
       pattern: /^\/commits\/([^/]+)\/pulls$/,
       handle: ([, sha], request) => {
         requirePermission('contents', 'read')

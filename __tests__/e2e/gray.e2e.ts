@@ -71,6 +71,7 @@ async function prepare(appid: string): Promise<string> {
 
 beforeAll(async () => {
   world = await startWorld({ extraApps: 8 })
+  world.github.addCommit('f'.repeat(40))
 }, 60_000)
 
 afterAll(async () => {

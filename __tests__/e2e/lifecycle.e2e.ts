@@ -3,7 +3,10 @@
  * tag submit → sync → approve → sync → release → rollback, and the unhappy paths around it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startWorld, type World } from '../../test-support/world.js'
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { SAMPLE_PROJECT, startWorld, type World } from '../../test-support/world.js'
 
 const APP = 'wxa000000000000001'
 let world: World
@@ -86,6 +89,9 @@ beforeAll(async () => {
     ?.uploadPrivateKeyPem as string
   // A first full release exists, as on any mini program that is live.
   world.emulator.control.setOnline(APP, '1.0.0')
+  // The default branch's commits that scheduled and dispatched runs start from.
+  world.github.addCommit('f'.repeat(40))
+  world.github.addCommit('e'.repeat(40))
 }, 60_000)
 
 afterAll(async () => {
@@ -214,7 +220,7 @@ describe('withdraw, quota, crash and dry-run', () => {
     const auditsBefore = world.emulator.control.auditCount(APP)
     const crashed = await tagSubmit('1.5.0', {}, {
       debug: true,
-      killWhen: { pattern: /submit_audit[^\n]*(errcode 0|ok)/, signal: 'SIGKILL' }
+      killWhen: { pattern: /submit_audit[^\n]*errcode[= ]0/, signal: 'SIGKILL' }
     })
     expect(crashed.run.signal).toBe('SIGKILL')
     expect(world.emulator.control.auditCount(APP)).toBe(auditsBefore + 1)
@@ -244,4 +250,58 @@ describe('withdraw, quota, crash and dry-run', () => {
     )
     expect(wechatWrites).toEqual([])
   })
+})
+
+describe('template route with three targets, one failing', () => {
+  it('commits and submits to every target, reports each, and fails the run for the one', async () => {
+    const targets = ['wxa000000000000002', 'wxa000000000000003', 'wxa000000000000001']
+    const credentials = world.emulator.credentials
+    const refreshTokens = targets
+      .map((appid) => `${appid}: ${credentials.apps.find((app) => app.appid === appid)?.refreshToken}`)
+      .join('\n')
+    world.emulator.control.injectFault({ path: '/wxa/commit', appid: 'wxa000000000000003', errcode: 85013, times: 1 })
+    // WeChat checks committed code for about a minute (61039 until then); let emulated time pass meanwhile.
+    const clock = setInterval(() => world.emulator.control.advance(30), 1000)
+    const sha = nextSha()
+    world.github.addCommit(sha)
+    world.github.addTag('v2.0.0', sha)
+    // A template-route project: ext.json without directCommit, so the upload lands in the draft box.
+    const project = mkdtempSync(path.join(os.tmpdir(), 'template-project-'))
+    cpSync(SAMPLE_PROJECT, project, { recursive: true })
+    writeFileSync(path.join(project, 'miniprogram/ext.json'), JSON.stringify({ extEnable: true, ext: { theme: 'green' } }))
+    const run = await world.run({
+      inputs: {
+        command: 'submit',
+        'api-base-url': world.emulator.url,
+        'component-appid': credentials.componentAppid,
+        'component-appsecret': credentials.componentAppsecret,
+        'component-verify-ticket': credentials.componentVerifyTicket,
+        'authorizer-refresh-tokens': refreshTokens,
+        'github-token': 'ghs_faketoken_for_tests',
+        route: 'template',
+        targets: targets.join('\n'),
+        'ext-json': '{"ext": {"theme": "green"}}',
+        ...build(),
+        'project-path': project
+      },
+      eventName: 'push',
+      ref: 'refs/tags/v2.0.0',
+      sha
+    }).finally(() => clearInterval(clock))
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(/::error::.*wxa000000000000003/)
+    const results = JSON.parse(run.outputs.result ?? '[]') as Array<{ appid: string; result: string }>
+    expect(results.map((result) => [result.appid, result.result])).toEqual([
+      ['wxa000000000000002', 'submitted'],
+      ['wxa000000000000003', 'failed'],
+      ['wxa000000000000001', 'submitted']
+    ])
+    const state = world.emulator.control.state() as unknown as { templates: Array<{ user_version: string }> }
+    expect(state.templates.filter((template) => template.user_version === '2.0.0')).toHaveLength(1)
+    for (const appid of ['wxa000000000000002', 'wxa000000000000001']) {
+      const checks = world.github.state.checkRuns.filter((check) => check.name === `WeChat review (${appid})`)
+      expect(checks).toHaveLength(1)
+      expect(checks[0]?.status).toBe('in_progress')
+    }
+  }, 240_000)
 })

@@ -273,6 +273,11 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
     throw new InputError('appid', 'is required: set it or put "appid" in project.config.json')
   }
   const projectType = options.projectType ?? config.projectType
+  if (config.packIgnore.length > 0) {
+    log.debug(
+      `project.config.json packOptions.ignore: ${config.packIgnore.length} rule(s), applied by miniprogram-ci`
+    )
+  }
   const pem = await resolvePrivateKey({
     ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
     ...(options.privateKeyPath !== undefined ? { privateKeyPath: options.privateKeyPath } : {})
@@ -306,8 +311,8 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
     ? `${options.pagePath}${options.searchQuery ? `?${options.searchQuery}` : ''}`
     : undefined
 
-  const keyFile = await writePrivateKeyFile(pem, tempDir)
   const existingChildren = new Set(await listDescendants())
+  const keyFile = await writePrivateKeyFile(pem, tempDir)
   const progress = new ProgressLog(log)
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS

@@ -2,7 +2,7 @@
  * preview and upload: compile with the pinned miniprogram-ci, then report. preview puts the QR code,
  * the page it opens and the package sizes on the PR (one sticky comment) and in the job summary.
  */
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { CiResult } from '../ci/run.js'
 import { defaultDescription, versionFromTag, type RunContext } from '../context.js'
@@ -40,6 +40,24 @@ export async function compile(
 ): Promise<CiResult> {
   const { runMiniprogramCi } = await import('../ci/run.js')
   const projectPath = path.resolve(context.workspace, inputs.projectPath)
+  // miniprogram-ci leaves empty scratch folders in its working directory: keep them out of the checkout.
+  const previousCwd = process.cwd()
+  process.chdir(mkdtempSync(path.join(context.runnerTemp, 'miniprogram-ci-')))
+  try {
+    return await runMiniprogramCiIn(runMiniprogramCi, projectPath, command, inputs, context, version)
+  } finally {
+    process.chdir(previousCwd)
+  }
+}
+
+function runMiniprogramCiIn(
+  runMiniprogramCi: typeof import('../ci/run.js').runMiniprogramCi,
+  projectPath: string,
+  command: 'preview' | 'upload',
+  inputs: Inputs,
+  context: RunContext,
+  version: string
+): Promise<CiResult> {
   return runMiniprogramCi({
     command,
     projectPath,
@@ -75,7 +93,26 @@ export function packageSizeOutput(result: CiResult): string {
   })
 }
 
+/** Dry run: a preview or an upload is a write to WeChat, so it is described, not made. */
+function dryRunBuild(inputs: Inputs, context: RunContext, command: 'preview' | 'upload', version: string): CommandResult {
+  const description = describeUpload(inputs, context)
+  const line =
+    command === 'upload'
+      ? `would compile ${inputs.projectPath} with miniprogram-ci and upload version ${version} under robot ${inputs.robot} ("${description}")`
+      : `would compile ${inputs.projectPath} with miniprogram-ci, create a preview QR code${inputs.previewPagePath ? ` for ${inputs.previewPagePath}` : ''} and put it on ${context.prNumber ? `PR #${context.prNumber}` : 'the job summary'}`
+  log.info(`[dry-run] ${line}`)
+  return {
+    outputs: { version, result: JSON.stringify([{ version, result: 'dry-run', message: line }]) },
+    summary: `## WeChat mini program: ${command}\n\n> 🧪 Dry run: nothing was uploaded.\n\n- ${line}\n`,
+    failures: []
+  }
+}
+
 export async function execute(inputs: Inputs, context: RunContext): Promise<CommandResult> {
+  if (inputs.dryRun) {
+    const command = inputs.command === 'upload' ? 'upload' : 'preview'
+    return dryRunBuild(inputs, context, command, command === 'upload' ? uploadVersion(inputs, context) : '0.0.1')
+  }
   if (inputs.command === 'upload') {
     const version = uploadVersion(inputs, context)
     const result = await compile('upload', inputs, context, version)

@@ -25,7 +25,8 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
   let command = inputs.command as ReleaseCommand
   let advance = false
   let version = inputs.version ?? versionFromTag(context.tag)
-  let targets = resolveTargets(inputs, context)
+  let targets: string[] | undefined
+  let nameTargetCount: number | undefined
 
   const pressed = context.requestedAction
   if (pressed) {
@@ -39,8 +40,11 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
     advance = 'advance' in button
     version = origin.version
     targets = [origin.appid]
+    // Keep the check-run name the button was pressed on ("… (wx…)" when the run covered several targets).
+    if (pressed.checkRunName?.includes(`(${origin.appid})`)) nameTargetCount = 2
     log.info(`Check-run button "${pressed.identifier}": ${command}${advance ? ' (next step)' : ''} for ${origin.appid} ${origin.version}`)
   }
+  targets ??= resolveTargets(inputs, context)
   if (command === 'release' && !version) {
     throw new InputError('version', 'release needs the version you mean (input version, or run it from a v1.2.3 tag)')
   }
@@ -57,6 +61,7 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
     // A button is pressed on the version's own check run; a tag push names the version of its commit.
     ...(pressed && version ? { versionAtRunCommit: version } : {}),
     ...(!pressed && context.tag && version === versionFromTag(context.tag) ? { versionAtRunCommit: version } : {}),
+    ...(nameTargetCount ? { nameTargetCount } : {}),
     startedAt: Date.now()
   }
   try {

@@ -47,6 +47,7 @@ export function reviewFrom(latest: LatestAuditResult | undefined): ReviewObserva
     auditId: latest.auditid,
     status: REVIEW_STATUS[latest.status] ?? 'none',
     ...(latest.user_version ? { userVersion: latest.user_version } : {}),
+    ...(latest.user_desc ? { description: latest.user_desc } : {}),
     ...(latest.reason ? { reason: latest.reason } : {}),
     screenshots: latest.screenshots,
     ...(latest.submit_audit_time ? { submittedAt: latest.submit_audit_time } : {})

@@ -13,8 +13,7 @@ import { mapSettled } from '../concurrency.js'
 import {
   decide,
   describeWrite,
-  GRAY_CHECK,
-  REVIEW_CHECK,
+  checkName,
   grayVersionOf,
   withAuditId,
   withTesterOutcomes,
@@ -51,6 +50,8 @@ export interface Pipeline {
    * Other versions are found by their tag.
    */
   versionAtRunCommit?: string
+  /** Names checks as for this many targets (a button pressed on "WeChat gray release (wx…)" keeps that name). */
+  nameTargetCount?: number
   /** Runs before the writes of a decision that submits (submit uploads the code only when it will be submitted). */
   beforeSubmit?: (appid: string) => Promise<void>
   startedAt: number
@@ -110,13 +111,21 @@ export class CommitFinder {
     return found
   }
 
+  private readonly descriptions = new Map<string, string>()
+
+  /** The version's description, whose `[abc1234]` marker names its commit when no tag does. */
+  remember(version: string | undefined, description: string | undefined): void {
+    if (version && description) this.descriptions.set(version, description)
+  }
+
   private async lookup(version: string): Promise<string | undefined> {
     if (!this.github) return undefined
     for (const tag of [`v${version}`, version]) {
       const resolved = await this.github.resolveTag(tag)
       if (resolved) return resolved.sha
     }
-    return undefined
+    const marker = /\[([0-9a-f]{7,40})\]/.exec(this.descriptions.get(version) ?? '')
+    return marker ? this.github.resolveCommit(marker[1] as string) : undefined
   }
 }
 
@@ -130,7 +139,7 @@ async function recordedRollout(
   const candidate = observation.review.status === 'approved' ? observation.review.userVersion : undefined
   const sha = await commits.find(candidate)
   if (!sha) return
-  const name = targetCount > 1 ? `${GRAY_CHECK} (${observation.appid})` : GRAY_CHECK
+  const name = checkName('gray', observation.appid, targetCount)
   const runs = await pipeline.github.findCheckRuns(sha, name)
   for (const run of runs) {
     const recorded = parseRecorded(run.text)
@@ -151,11 +160,29 @@ async function recordedReview(
   if (!pipeline.github || observation.review.status !== 'under_review') return
   const sha = await commits.find(observation.review.userVersion)
   if (!sha) return
-  const name = targetCount > 1 ? `${REVIEW_CHECK} (${observation.appid})` : REVIEW_CHECK
+  const name = checkName('review', observation.appid, targetCount)
   for (const run of await pipeline.github.findCheckRuns(sha, name)) {
     const recorded = parseRecordedReview(run.text)
     if (recorded && recorded.auditId === observation.review.auditId && recorded.spedUp) {
       observation.review.spedUp = true
+    }
+  }
+}
+
+/** WeChat checks new code for privacy APIs for about a minute; submit_audit answers 61039 until it is done. */
+export const PRIVACY_DETECTION_WAIT_MS = 180_000
+const PRIVACY_DETECTION_POLL_MS = 15_000
+
+async function submitWhenDetectionDone<T>(submit: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + PRIVACY_DETECTION_WAIT_MS
+  for (;;) {
+    try {
+      return await submit()
+    } catch (error) {
+      // 61039 is a refusal (nothing was submitted), so asking again is safe.
+      if (!(error instanceof WeChatApiError && error.errcode === 61039) || Date.now() > deadline) throw error
+      log.info(`WeChat is still checking the new code for privacy APIs (61039); asking again in ${PRIVACY_DETECTION_POLL_MS / 1000} s.`)
+      await new Promise((resolve) => setTimeout(resolve, PRIVACY_DETECTION_POLL_MS))
     }
   }
 }
@@ -188,10 +215,12 @@ async function act(
       switch (write.kind) {
         case 'submit_audit': {
           await pipeline.beforeSubmit?.(appid)
-          const submitted = await client.submitAuditOnce(appid, write.body, {
-            userVersion: settings.version ?? '',
-            startedAt: pipeline.startedAt
-          })
+          const submitted = await submitWhenDetectionDone(() =>
+            client.submitAuditOnce(appid, write.body, {
+              userVersion: settings.version ?? '',
+              startedAt: pipeline.startedAt
+            })
+          )
           decision = withAuditId(decision, observation, settings, submitted.auditid)
           if (submitted.adopted) {
             decision.outputs.result = 'adopted'
@@ -283,6 +312,7 @@ async function runTarget(
     now: 0
   }
   const observation = await observeTarget(client, appid, needs)
+  commits.remember(observation.review.userVersion, observation.review.description)
   const now = wechatNow(client)
   const settings = releaseSettings(pipeline, now, targetCount)
   await recordedRollout(pipeline, commits, observation, targetCount)
@@ -359,6 +389,8 @@ async function report(
       return checkRunUrl ? { checkRunUrl } : {}
     }
     for (const outcome of outcomes) {
+      // A failed write leaves WeChat as it was; the planned checks would describe a state that never came.
+      if (outcome.run.status === 'failed') continue
       for (const check of outcome.decision.checks) {
         const sha = (await commits.find(check.version)) ?? (check.version ? undefined : context.sha)
         if (!sha) {
@@ -429,7 +461,7 @@ function warnAboutDeadlines(outcomes: TargetOutcome[]): void {
 export async function runPipeline(pipeline: Pipeline, targets: string[]): Promise<CommandResult> {
   const commits = new CommitFinder(pipeline.github, pipeline.context.sha, pipeline.versionAtRunCommit)
   const settled = await mapSettled(targets, pipeline.inputs.concurrency, (appid) =>
-    runTarget(pipeline, appid, targets.length, commits)
+    runTarget(pipeline, appid, pipeline.nameTargetCount ?? targets.length, commits)
   )
   const outcomes: TargetOutcome[] = settled.map((result, index) => {
     const appid = targets[index] as string

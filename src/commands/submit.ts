@@ -4,14 +4,14 @@
  * so a rerun that adopts an existing review (or is refused) uploads nothing.
  */
 import type { RunContext } from '../context.js'
-import { errorMessage } from '../errors.js'
+import { errorMessage, InputError } from '../errors.js'
 import type { Inputs } from '../inputs.js'
 import { log } from '../log.js'
 import type { WeChatClient, Template } from '../wechat/client.js'
 import { compile, describeUpload, execute as executeBuild, uploadVersion } from './build.js'
 import { gitHubFor } from './github.js'
 import { runPipeline, type Pipeline } from './pipeline.js'
-import { resolveTargets } from './targets.js'
+import { readProjectFiles, resolveTargets } from './targets.js'
 import type { CommandResult } from './types.js'
 import { wechatClientFor } from './wechat.js'
 
@@ -70,6 +70,12 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
     return { ...result, summary: result.summary + note }
   }
   const targets = resolveTargets(inputs, context)
+  if (inputs.route === 'template' && readProjectFiles(inputs, context).directCommit) {
+    throw new InputError(
+      'route',
+      '"template" needs uploads to reach the draft box, but the project\'s ext.json has extEnable and directCommit, which send them straight to its extAppid: remove directCommit, or use route "direct"'
+    )
+  }
   const client = wechatClientFor(inputs, targets)
   const description = describeUpload(inputs, context)
 

@@ -147,6 +147,8 @@ export interface GitHubClient {
   upsertStickyComment(request: { issueNumber: number; key: string; body: string }): Promise<WriteResult>
   findPullRequestsForCommit(sha: string): Promise<PullRequestRef[]>
   resolveTag(tag: string): Promise<{ sha: string } | undefined>
+  /** The full SHA of a commit given by a (short) SHA, or undefined when no commit matches. */
+  resolveCommit(ref: string): Promise<string | undefined>
   getDefaultBranch(): Promise<string>
   recordDeployment(record: DeploymentRecord): Promise<{ id: number; changed: boolean }>
   listDeployments(environment: string, options?: { limit?: number }): Promise<Deployment[]>
@@ -582,6 +584,19 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     return { sha: object.sha }
   }
 
+  async function resolveCommit(ref: string): Promise<string | undefined> {
+    try {
+      const commit = await call(`GET ${repoPath}/commits/${ref}`, 'contents: read', false, () =>
+        isNotFound(() => octokit.rest.repos.getCommit({ owner, repo, ref }))
+      )
+      return commit?.data.sha
+    } catch (error) {
+      // 422: no commit for that SHA (or an ambiguous short SHA).
+      if (asHttpFailure(error)?.status === 422) return undefined
+      throw error
+    }
+  }
+
   async function getDefaultBranch(): Promise<string> {
     const response = await call(`GET ${repoPath}`, 'contents: read', false, () =>
       octokit.rest.repos.get({ owner, repo })
@@ -818,6 +833,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     upsertStickyComment,
     findPullRequestsForCommit,
     resolveTag,
+    resolveCommit,
     getDefaultBranch,
     recordDeployment,
     listDeployments,

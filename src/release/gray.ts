@@ -202,6 +202,12 @@ export function planGray(
 /** The gray command: `gray-percent` (0 with members or a whitelist), only upwards. */
 export function decideGray(obs: TargetObservation, settings: ReleaseSettings): Decision {
   let percent = settings.grayPercent
+  if (percent === undefined && settings.graySchedule) {
+    // gray with only a schedule: start at its first step, or take the next one when a plan runs.
+    if (isGrayActive(obs.gray)) return decideAdvance(obs, settings)
+    const first = settings.graySchedule.steps[0]
+    if (first) return planGray(obs, settings, { percent: first.percent, stepIndex: 0 })
+  }
   if (percent === undefined) {
     const members =
       settings.grayProjectMembers || settings.grayExperienceMembers || settings.grayWhitelist.length > 0

@@ -10,6 +10,8 @@ export interface ReviewObservation {
   auditId?: number
   status: ReviewStatus
   userVersion?: string
+  /** The version's description (user_desc); the action puts the commit's short SHA in it. */
+  description?: string
   reason?: string
   /** Media ids of the reviewer's screenshots (WeChat sends them `|`-separated). */
   screenshots: string[]

@@ -167,7 +167,7 @@ export function decideSubmit(obs: TargetObservation, settings: ReleaseSettings):
     writes: [{ kind: 'submit_audit', body }],
     notes,
     outputs: { ...outputs, reviewStatus: 'under_review', result: 'submitted', message },
-    checks: [reviewCheck(obs, settings, submitted, notes)]
+    checks: [reviewCheck(obs, settings, submitted)]
   })
 }
 
@@ -190,7 +190,7 @@ export function withAuditId(
     ...submitted,
     outputs: { ...submitted.outputs, auditId },
     checks: submitted.checks.map((check) =>
-      check.kind === 'review' ? reviewCheck(obs, settings, review, submitted.notes) : check
+      check.kind === 'review' ? reviewCheck(obs, settings, review) : check
     )
   }
 }
