@@ -11,6 +11,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeF
 import os from 'node:os'
 import path from 'node:path'
 import { ensureFreshDist } from '../demo/fresh-dist.js'
+import { maskedValues } from '../demo/view.js'
 import { redact, registerSecret } from '../src/redact.js'
 import { processesWithMarker, repoRoot, type ActionRun } from '../test-support/run-action.js'
 import { seedApprovedVersion } from '../test-support/seed-version.js'
@@ -88,8 +89,10 @@ function directorySize(dir: string): number {
 }
 
 function failures(runs: TimedRun[]): string {
+  const leftovers = runs.filter((timed) => timed.run.leftoverPids.length > 0).length
+  const leftoverNote = leftovers > 0 ? `${leftovers} of ${runs.length} runs left processes running` : ''
   const failed = runs.filter((timed) => timed.run.exitCode !== 0)
-  if (failed.length === 0) return ''
+  if (failed.length === 0) return leftoverNote
   const first = failed[0]?.run
   const output = `${first?.stdout ?? ''}\n${first?.stderr ?? ''}`
   const error =
@@ -100,7 +103,10 @@ function failures(runs: TimedRun[]): string {
       .replace(/%0A/g, ' ') ??
     output.trim().split('\n').at(-1) ??
     ''
-  return `${failed.length} of ${runs.length} runs exited ${first?.exitCode ?? first?.signal} (${redact(error).slice(0, 200)})`
+  return note(
+    `${failed.length} of ${runs.length} runs exited ${first?.exitCode ?? first?.signal} (${redact(error).slice(0, 200)})`,
+    leftoverNote
+  )
 }
 
 function note(...parts: string[]): string {
@@ -115,6 +121,7 @@ async function timedRun(
 ): Promise<TimedRun> {
   const spawnedAt = performance.now()
   const run = await world.run(options)
+  for (const value of maskedValues(run)) registerSecret(value)
   const first = probe.firstSince(spawnedAt)
   const setupMatch = SETUP_LINE.exec(run.stdout)
   return {

@@ -21,6 +21,7 @@ import {
   consoleLines,
   githubChanges,
   markdownSection,
+  maskedValues,
   snapshotGitHub,
   type GitHubChanges,
   type StepRecord
@@ -132,6 +133,7 @@ async function runStep(demo: Demo, plan: StepPlan): Promise<StepRecord> {
     sha: plan.sha,
     ...(plan.payload ? { payload: plan.payload } : {})
   })
+  for (const value of maskedValues(run)) registerSecret(value)
   const changes = githubChanges(before, demo.world.github)
   const githubWrites = demo.world.github.writes().map((write) => `${write.method} ${write.path}`)
   const expectations = new Expectations()

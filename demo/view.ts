@@ -97,6 +97,26 @@ function leadingLines(text: string | null | undefined, count: number): string[] 
     .slice(0, count)
 }
 
+/**
+ * Values the action asked the runner to mask (`::add-mask::`, percent-encoded). The runner hides these
+ * lines and the values everywhere; the demo registers them for `redact` and leaves the lines out.
+ */
+export function maskedValues(run: ActionRun): string[] {
+  return (run.stdout + '\n' + run.stderr)
+    .split('\n')
+    .filter((line) => line.startsWith('::add-mask::'))
+    .map((line) =>
+      line.slice('::add-mask::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+    )
+}
+
+function shownLog(run: ActionRun): string {
+  return (run.stdout + (run.stderr ? `\n${run.stderr}` : ''))
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n')
+}
+
 /** Error and warning annotations the action printed (the runner shows them on the run page). */
 export function annotations(run: ActionRun): string[] {
   return (run.stdout + run.stderr)
@@ -261,7 +281,10 @@ export function markdownSection(step: StepRecord): string {
     run.summary.trim() ? details('Job summary as rendered on the run page', run.summary, true) : '_empty_'
   )
   parts.push(
-    details('Action log (stdout and stderr)', fence(run.stdout + (run.stderr ? `\n${run.stderr}` : '')))
+    details(
+      'Action log (stdout and stderr; ::add-mask:: lines left out, as the runner does)',
+      fence(shownLog(run))
+    )
   )
   return redact(parts.join('\n\n'))
 }

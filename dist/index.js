@@ -7720,7 +7720,9 @@ function readInputs(get) {
     try {
       graySchedule = parseGraySchedule(raw["gray-schedule"], {
         marginHours: grayDeadlineMarginHours,
-        members: Boolean(raw["gray-project-members"] || raw["gray-experience-members"] || grayWhitelist.length > 0)
+        members: Boolean(
+          raw["gray-project-members"] || raw["gray-experience-members"] || grayWhitelist.length > 0
+        )
       });
     } catch (error) {
       throw new InputError("gray-schedule", error.message);
@@ -7845,10 +7847,16 @@ function checkCommandRules(inputs) {
   }
   if (!inputs.credentials && inputs.appsecret) {
     if (inputs.releaseOnApproval !== "off") {
-      throw new InputError("release-on-approval", "needs platform credentials; appsecret only allows read-only monitoring");
+      throw new InputError(
+        "release-on-approval",
+        "needs platform credentials; appsecret only allows read-only monitoring"
+      );
     }
     if (inputs.grayDeadlineAction !== "warn") {
-      throw new InputError("gray-deadline-action", 'release and revert need platform credentials; with appsecret only "warn" works');
+      throw new InputError(
+        "gray-deadline-action",
+        'release and revert need platform credentials; with appsecret only "warn" works'
+      );
     }
   }
   if (inputs.healthGate && !inputs.credentials) {
@@ -7901,16 +7909,16 @@ async function writeJobSummary(markdown) {
 
 // src/main.ts
 var COMMAND_MODULES = {
-  preview: () => import("./chunks/build-AMBL4LHA.js"),
-  upload: () => import("./chunks/build-AMBL4LHA.js"),
-  submit: () => import("./chunks/submit-S4LPQPZE.js"),
-  sync: () => import("./chunks/lifecycle-P56QHDWM.js"),
-  release: () => import("./chunks/lifecycle-P56QHDWM.js"),
-  gray: () => import("./chunks/lifecycle-P56QHDWM.js"),
-  "revert-gray": () => import("./chunks/lifecycle-P56QHDWM.js"),
-  rollback: () => import("./chunks/lifecycle-P56QHDWM.js"),
-  withdraw: () => import("./chunks/lifecycle-P56QHDWM.js"),
-  speedup: () => import("./chunks/lifecycle-P56QHDWM.js")
+  preview: () => import("./chunks/build-ZTLAP7WJ.js"),
+  upload: () => import("./chunks/build-ZTLAP7WJ.js"),
+  submit: () => import("./chunks/submit-FEMIRDWR.js"),
+  sync: () => import("./chunks/lifecycle-BF5BBZZT.js"),
+  release: () => import("./chunks/lifecycle-BF5BBZZT.js"),
+  gray: () => import("./chunks/lifecycle-BF5BBZZT.js"),
+  "revert-gray": () => import("./chunks/lifecycle-BF5BBZZT.js"),
+  rollback: () => import("./chunks/lifecycle-BF5BBZZT.js"),
+  withdraw: () => import("./chunks/lifecycle-BF5BBZZT.js"),
+  speedup: () => import("./chunks/lifecycle-BF5BBZZT.js")
 };
 function actionRoot() {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -503,7 +503,9 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     try {
       graySchedule = parseGraySchedule(raw['gray-schedule'], {
         marginHours: grayDeadlineMarginHours,
-        members: Boolean(raw['gray-project-members'] || raw['gray-experience-members'] || grayWhitelist.length > 0)
+        members: Boolean(
+          raw['gray-project-members'] || raw['gray-experience-members'] || grayWhitelist.length > 0
+        )
       })
     } catch (error) {
       throw new InputError('gray-schedule', (error as Error).message)
@@ -638,10 +640,16 @@ function checkCommandRules(inputs: Inputs): void {
   if (!inputs.credentials && inputs.appsecret) {
     // The mini program's own token reads the gray plan but cannot change anything.
     if (inputs.releaseOnApproval !== 'off') {
-      throw new InputError('release-on-approval', 'needs platform credentials; appsecret only allows read-only monitoring')
+      throw new InputError(
+        'release-on-approval',
+        'needs platform credentials; appsecret only allows read-only monitoring'
+      )
     }
     if (inputs.grayDeadlineAction !== 'warn') {
-      throw new InputError('gray-deadline-action', 'release and revert need platform credentials; with appsecret only "warn" works')
+      throw new InputError(
+        'gray-deadline-action',
+        'release and revert need platform credentials; with appsecret only "warn" works'
+      )
     }
   }
   if (inputs.healthGate && !inputs.credentials) {

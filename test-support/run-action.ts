@@ -186,3 +186,15 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     leftoverPids
   }
 }
+
+/** Asserts a run succeeded; on failure the error shows the action's own ::error:: lines. */
+export function expectSuccess(run: ActionRun): void {
+  if (run.exitCode === 0) return
+  const errors = run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('::error::'))
+    .join('\n')
+  throw new Error(
+    `The action exited with ${run.exitCode ?? run.signal}:\n${errors || run.stderr.slice(-2000)}`
+  )
+}

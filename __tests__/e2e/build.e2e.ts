@@ -1,10 +1,11 @@
+import { expectSuccess } from '../../test-support/run-action.js'
 /**
  * preview and upload through the bundled action, with the real pinned miniprogram-ci compiling the sample
  * project and uploading it through a TLS-intercepting proxy into the WeChat emulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
-import { SAMPLE_PROJECT, startWorld, type World } from '../../test-support/world.js'
+import { startWorld, type World } from '../../test-support/world.js'
 
 const HEAD = 'c0ffee1'.padEnd(40, '0')
 let world: World
@@ -43,7 +44,7 @@ describe('preview on a pull request', () => {
       sha: 'd'.repeat(40)
     })
     expect(first.stderr + first.stdout).not.toMatch(/::error::/)
-    expect(first.exitCode).toBe(0)
+    expectSuccess(first)
     expect(first.leftoverPids).toEqual([])
     expect(existsSync(first.outputs['qrcode-path'] ?? '')).toBe(true)
     const sizes = JSON.parse(first.outputs['package-size'] ?? '{}') as { total: number; main: number }
@@ -63,9 +64,11 @@ describe('preview on a pull request', () => {
       payload,
       ref: 'refs/pull/7/merge'
     })
-    expect(second.exitCode).toBe(0)
+    expectSuccess(second)
     expect(world.github.state.comments.filter((comment) => comment.issue_number === 7)).toHaveLength(1)
-    const previews = world.servicewechat.requests().filter((request) => request.path.startsWith('/wxa/ci/testSourceURL'))
+    const previews = world.servicewechat
+      .requests()
+      .filter((request) => request.path.startsWith('/wxa/ci/testSourceURL'))
     expect(previews.length).toBe(2)
   }, 120_000)
 })
@@ -79,14 +82,16 @@ describe('upload on a tag push', () => {
       sha: HEAD,
       payload: { head_commit: { message: 'Add the order page\n\nLonger body' } }
     })
-    expect(run.exitCode).toBe(0)
+    expectSuccess(run)
     expect(run.leftoverPids).toEqual([])
     expect(run.outputs.version).toBe('1.2.3')
     expect(JSON.parse(run.outputs['package-size'] ?? '{}').total).toBeGreaterThan(0)
     const upload = world.servicewechat.requests().find((request) => request.path.startsWith('/wxa/ci/upload'))
     expect(upload?.query).toMatchObject({ version: '1.2.3', robot: '3' })
     expect(String(upload?.query.desc)).toBe('Add the order page (c0ffee1)')
-    const state = world.emulator.control.state() as { apps: Record<string, { trial?: { version: string }; uploads?: unknown } > }
+    const state = world.emulator.control.state() as {
+      apps: Record<string, { trial?: { version: string }; uploads?: unknown }>
+    }
     expect(state.apps['wxa000000000000001']?.trial?.version).toBe('1.2.3')
     expect(run.summary).toContain('1.2.3')
   }, 120_000)
@@ -94,7 +99,8 @@ describe('upload on a tag push', () => {
   it('fails clearly when the server refuses the upload, and leaves no process behind', async () => {
     world.servicewechat.failNext('/wxa/ci/upload', {
       errCode: -10008,
-      errMsg: 'invalid ip: 203.0.113.9, reference: https://developers.weixin.qq.com/miniprogram/dev/devtools/ci.html'
+      errMsg:
+        'invalid ip: 203.0.113.9, reference: https://developers.weixin.qq.com/miniprogram/dev/devtools/ci.html'
     })
     const run = await world.run({
       inputs: buildInputs({ command: 'upload', version: '1.2.4' }),
@@ -109,7 +115,9 @@ describe('upload on a tag push', () => {
       .split('\n')
       .filter((line) => !line.startsWith('::add-mask::'))
       .join('\n')
-    for (const line of devKey.split('\n').filter((keyLine) => keyLine.length > 20 && !keyLine.startsWith('-----'))) {
+    for (const line of devKey
+      .split('\n')
+      .filter((keyLine) => keyLine.length > 20 && !keyLine.startsWith('-----'))) {
       expect(shown).not.toContain(line)
     }
   }, 120_000)

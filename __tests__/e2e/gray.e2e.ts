@@ -1,3 +1,4 @@
+import { expectSuccess } from '../../test-support/run-action.js'
 /**
  * Gray release through the bundled action, with the emulator's clock standing in for the days that pass:
  * the schedule, the whitelist, the 15-day guard, WeChat's own day-15 release, the health gate, the
@@ -28,7 +29,12 @@ function platform(appid: string): Record<string, string> {
   }
 }
 
-function run(command: string, appid: string, extra: Record<string, string> = {}, options: Partial<Parameters<World['run']>[0]> = {}) {
+function run(
+  command: string,
+  appid: string,
+  extra: Record<string, string> = {},
+  options: Partial<Parameters<World['run']>[0]> = {}
+) {
   return world.run({
     inputs: { command, ...platform(appid), ...extra },
     eventName: command === 'sync' ? 'schedule' : 'workflow_dispatch',
@@ -40,7 +46,13 @@ function run(command: string, appid: string, extra: Record<string, string> = {},
 
 function plan(appid: string) {
   const state = world.emulator.control.state() as {
-    apps: Record<string, { gray?: { status: number; gray_percentage?: number; percentage?: number }; online?: { version: string } }>
+    apps: Record<
+      string,
+      {
+        gray?: { status: number; gray_percentage?: number; percentage?: number }
+        online?: { version: string }
+      }
+    >
   }
   return state.apps[appid]
 }
@@ -51,7 +63,9 @@ function grayPercentOf(appid: string): number | undefined {
 }
 
 function grayCheck(commit: string) {
-  return world.github.state.checkRuns.filter((check) => check.head_sha === commit && check.name === 'WeChat gray release')
+  return world.github.state.checkRuns.filter(
+    (check) => check.head_sha === commit && check.name === 'WeChat gray release'
+  )
 }
 
 function wechatWrites(): string[] {
@@ -86,7 +100,7 @@ describe('an automatic schedule', () => {
     commit = await prepare(APP)
     const started = await run('sync', APP, { 'release-on-approval': 'gray', 'gray-schedule': SCHEDULE })
     expect(started.stdout).not.toMatch(/::error::/)
-    expect(started.exitCode).toBe(0)
+    expectSuccess(started)
     expect(grayPercentOf(APP)).toBe(1)
     expect(started.outputs['gray-percentage']).toBe('1')
     const check = grayCheck(commit)
@@ -96,7 +110,7 @@ describe('an automatic schedule', () => {
     world.github.resetLog()
     world.emulator.control.resetRequests()
     const again = await run('sync', APP, { 'release-on-approval': 'gray', 'gray-schedule': SCHEDULE })
-    expect(again.exitCode).toBe(0)
+    expectSuccess(again)
     expect(world.github.writes()).toEqual([])
     expect(wechatWrites()).toEqual([])
   })
@@ -112,13 +126,13 @@ describe('an automatic schedule', () => {
       const before = grayPercentOf(APP)
       world.emulator.control.advance(dwell - HOUR)
       const early = await run('sync', APP, { 'release-on-approval': 'gray', 'gray-schedule': SCHEDULE })
-      expect(early.exitCode).toBe(0)
+      expectSuccess(early)
       expect(grayPercentOf(APP)).toBe(before)
 
       world.emulator.control.advance(HOUR)
       const due = await run('sync', APP, { 'release-on-approval': 'gray', 'gray-schedule': SCHEDULE })
       expect(due.stdout).not.toMatch(/::error::/)
-      expect(due.exitCode).toBe(0)
+      expectSuccess(due)
       if (percent < 100) {
         expect(grayPercentOf(APP)).toBe(percent)
         expect(grayCheck(commit)[0]?.output?.summary ?? '').toContain(`${percent}`)
@@ -144,7 +158,7 @@ describe('a whitelist', () => {
       version: '2.0.0'
     })
     expect(result.stdout).not.toMatch(/::error::/)
-    expect(result.exitCode).toBe(0)
+    expectSuccess(result)
     const text = JSON.stringify(grayCheck(commit)[0]?.output ?? {}) + result.summary
     expect(text).toMatch(/alice[^\n]*bound/)
     expect(text).toMatch(/unknown_bob[^\n]*not found/)
@@ -161,15 +175,15 @@ describe('the 15-day guard', () => {
   ])('acts at the margin with gray-deadline-action %s', async (action, appid) => {
     await prepare(appid)
     const gray = await run('gray', appid, { 'gray-percent': '10', version: '2.0.0' })
-    expect(gray.exitCode).toBe(0)
+    expectSuccess(gray)
     world.emulator.control.advance(13 * DAY)
     const calm = await run('sync', appid, { 'gray-deadline-action': action })
-    expect(calm.exitCode).toBe(0)
+    expectSuccess(calm)
     expect(grayPercentOf(appid)).toBe(10)
 
     world.emulator.control.advance(DAY + HOUR)
     const atMargin = await run('sync', appid, { 'gray-deadline-action': action })
-    expect(atMargin.exitCode).toBe(0)
+    expectSuccess(atMargin)
     if (action === 'release') expect(plan(appid)?.online?.version).toBe('2.0.0')
     if (action === 'revert') {
       expect(plan(appid)?.gray?.status).toBe(4)
@@ -184,10 +198,10 @@ describe('the 15-day guard', () => {
   it("reports WeChat's own day-15 release when sync did not run", async () => {
     const appid = 'wxa100000000000004'
     const commit = await prepare(appid)
-    expect((await run('gray', appid, { 'gray-percent': '10', version: '2.0.0' })).exitCode).toBe(0)
+    expectSuccess(await run('gray', appid, { 'gray-percent': '10', version: '2.0.0' }))
     world.emulator.control.advance(15 * DAY + HOUR)
     const seen = await run('sync', appid)
-    expect(seen.exitCode).toBe(0)
+    expectSuccess(seen)
     expect(plan(appid)?.online?.version).toBe('2.0.0')
     const check = grayCheck(commit)[0]
     expect(JSON.stringify(check?.output ?? {})).toMatch(/WeChat/)
@@ -207,7 +221,7 @@ describe('the health gate', () => {
       'health-max-new-error-groups': '0',
       'health-action': healthAction
     }
-    expect((await run('sync', appid, inputs)).exitCode).toBe(0)
+    expectSuccess(await run('sync', appid, inputs))
     expect(grayPercentOf(appid)).toBe(1)
     world.emulator.control.setJsErrors(appid, '1.0.0', [
       { errorMsg: 'TypeError: a is undefined', errorStack: 'at pages/index', uv: 40, pv: 90 }
@@ -233,7 +247,7 @@ describe('check-run buttons', () => {
     const appid = 'wxa000000000000003'
     const commit = await prepare(appid)
     const inputs = { 'gray-schedule': SCHEDULE, 'release-on-approval': 'gray' }
-    expect((await run('sync', appid, inputs)).exitCode).toBe(0)
+    expectSuccess(await run('sync', appid, inputs))
     const press = async (identifier: string) => {
       const check = grayCheck(commit)[0]
       expect(check?.actions?.map((action: { identifier: string }) => action.identifier)).toContain(identifier)
@@ -250,7 +264,7 @@ describe('check-run buttons', () => {
         }
       })
       expect(pressed.stdout).not.toMatch(/::error::/)
-      expect(pressed.exitCode).toBe(0)
+      expectSuccess(pressed)
       return pressed
     }
     await press('gray-advance')
@@ -262,7 +276,7 @@ describe('check-run buttons', () => {
     expect(wechatWrites().filter((path) => path.endsWith('/revertgrayrelease'))).toHaveLength(1)
 
     // A new gray of the same approved version, then the release button.
-    expect((await run('gray', appid, { 'gray-percent': '10', version: '2.0.0', ...inputs })).exitCode).toBe(0)
+    expectSuccess(await run('gray', appid, { 'gray-percent': '10', version: '2.0.0', ...inputs }))
     await press('gray-release')
     expect(plan(appid)?.online?.version).toBe('2.0.0')
     expect(wechatWrites().filter((path) => path.endsWith('/release'))).toHaveLength(1)
@@ -288,7 +302,7 @@ describe('bad gray input', () => {
   it('a lower percentage is refused before grayrelease is called', async () => {
     const appid = 'wxa100000000000008'
     await prepare(appid)
-    expect((await run('gray', appid, { 'gray-percent': '20', version: '2.0.0' })).exitCode).toBe(0)
+    expectSuccess(await run('gray', appid, { 'gray-percent': '20', version: '2.0.0' }))
     world.emulator.control.resetRequests()
     const lower = await run('gray', appid, { 'gray-percent': '10', version: '2.0.0' })
     expect(lower.exitCode).toBe(1)

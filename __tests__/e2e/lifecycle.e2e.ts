@@ -1,3 +1,4 @@
+import { expectSuccess } from '../../test-support/run-action.js'
 /**
  * The review lifecycle through the bundled action, against the WeChat emulator and the fake GitHub:
  * tag submit → sync → approve → sync → release → rollback, and the unhappy paths around it.
@@ -36,7 +37,11 @@ function build(): Record<string, string> {
 }
 
 /** A tag push of `version` on a fresh commit, as GitHub would start the submit workflow. */
-async function tagSubmit(version: string, extra: Record<string, string> = {}, options: Partial<Parameters<World['run']>[0]> = {}) {
+async function tagSubmit(
+  version: string,
+  extra: Record<string, string> = {},
+  options: Partial<Parameters<World['run']>[0]> = {}
+) {
   const sha = nextSha()
   world.github.addCommit(sha)
   world.github.addTag(`v${version}`, sha)
@@ -61,7 +66,11 @@ function sync(extra: Record<string, string> = {}, options: Partial<Parameters<Wo
   })
 }
 
-function dispatch(command: string, extra: Record<string, string> = {}, options: Partial<Parameters<World['run']>[0]> = {}) {
+function dispatch(
+  command: string,
+  extra: Record<string, string> = {},
+  options: Partial<Parameters<World['run']>[0]> = {}
+) {
   return world.run({
     inputs: { command, ...platform(), appid: APP, ...extra },
     eventName: 'workflow_dispatch',
@@ -76,7 +85,9 @@ function reviewChecks(sha: string) {
 }
 
 function appState(appid = APP) {
-  return (world.emulator.control.state() as { apps: Record<string, Record<string, unknown>> }).apps[appid] as {
+  return (world.emulator.control.state() as { apps: Record<string, Record<string, unknown>> }).apps[
+    appid
+  ] as {
     online?: { version: string }
     trial?: { version: string }
     history?: unknown[]
@@ -109,7 +120,7 @@ describe('tag submit → sync → approve → release → rollback', () => {
     sha = submitted.sha
     const { run } = submitted
     expect(run.stdout).not.toMatch(/::error::/)
-    expect(run.exitCode).toBe(0)
+    expectSuccess(run)
     expect(run.leftoverPids).toEqual([])
     expect(run.outputs['review-status']).toBe('under_review')
     expect(Number(run.outputs['audit-id'])).toBeGreaterThan(0)
@@ -125,7 +136,7 @@ describe('tag submit → sync → approve → release → rollback', () => {
     world.github.resetLog()
     world.emulator.control.resetRequests()
     const run = await sync()
-    expect(run.exitCode).toBe(0)
+    expectSuccess(run)
     expect(world.github.writes()).toEqual([])
     expect(run.outputs['review-status']).toBe('under_review')
   })
@@ -133,7 +144,7 @@ describe('tag submit → sync → approve → release → rollback', () => {
   it('sync after approval turns the check green and sets the outputs', async () => {
     world.emulator.control.approve(APP)
     const run = await sync()
-    expect(run.exitCode).toBe(0)
+    expectSuccess(run)
     expect(run.outputs['review-status']).toBe('approved')
     expect(run.outputs.version).toBe('1.1.0')
     const check = reviewChecks(sha)[0]
@@ -149,9 +160,11 @@ describe('tag submit → sync → approve → release → rollback', () => {
 
     const run = await dispatch('release', { version: '1.1.0' })
     expect(run.stdout).not.toMatch(/::error::/)
-    expect(run.exitCode).toBe(0)
+    expectSuccess(run)
     expect(appState().online?.version).toBe('1.1.0')
-    const deployments = world.github.state.deployments.filter((deployment) => deployment.environment === 'wechat')
+    const deployments = world.github.state.deployments.filter(
+      (deployment) => deployment.environment === 'wechat'
+    )
     expect(deployments.length).toBeGreaterThanOrEqual(1)
     expect(JSON.stringify(deployments.at(-1)?.payload)).toContain('1.1.0')
   })
@@ -159,7 +172,7 @@ describe('tag submit → sync → approve → release → rollback', () => {
   it('rollback goes back to 1.0.0 and records it', async () => {
     const run = await dispatch('rollback')
     expect(run.stdout).not.toMatch(/::error::/)
-    expect(run.exitCode).toBe(0)
+    expectSuccess(run)
     expect(appState().online?.version).toBe('1.0.0')
     expect(run.summary).toMatch(/1\.0\.0/)
   })
@@ -168,7 +181,7 @@ describe('tag submit → sync → approve → release → rollback', () => {
 describe('reject → resubmit with feedback → approve', () => {
   it('sends feedback only after the rejection and ends approved', async () => {
     const first = await tagSubmit('1.2.0')
-    expect(first.run.exitCode).toBe(0)
+    expectSuccess(first.run)
     world.emulator.control.reject(APP, 'Privacy policy missing', ['media-1', 'media-2'])
     const rejected = await sync()
     expect(rejected.outputs['review-status']).toBe('rejected')
@@ -184,8 +197,11 @@ describe('reject → resubmit with feedback → approve', () => {
       sha: first.sha
     })
     expect(second.stdout).not.toMatch(/::error::/)
-    expect(second.exitCode).toBe(0)
-    const requests = world.emulator.control.requests() as Array<{ path: string; body?: Record<string, unknown> }>
+    expectSuccess(second)
+    const requests = world.emulator.control.requests() as Array<{
+      path: string
+      body?: Record<string, unknown>
+    }>
     const resubmit = requests.filter((request) => request.path === '/wxa/submit_audit').at(-1)
     expect(resubmit?.body?.feedback_info).toBe('Added the privacy policy page')
     world.emulator.control.approve(APP)
@@ -198,9 +214,9 @@ describe('reject → resubmit with feedback → approve', () => {
 describe('withdraw, quota, crash and dry-run', () => {
   it('withdraws a review and warns about the limits', async () => {
     const submitted = await tagSubmit('1.3.0')
-    expect(submitted.run.exitCode).toBe(0)
+    expectSuccess(submitted.run)
     const run = await dispatch('withdraw', { version: '1.3.0' })
-    expect(run.exitCode).toBe(0)
+    expectSuccess(run)
     expect(run.summary + run.stdout).toMatch(/5 a day|10 a month/)
     const after = await sync()
     expect(after.outputs['review-status']).toBe('withdrawn')
@@ -218,10 +234,14 @@ describe('withdraw, quota, crash and dry-run', () => {
 
   it('a crash right after submit_audit, then a rerun: exactly one audit', async () => {
     const auditsBefore = world.emulator.control.auditCount(APP)
-    const crashed = await tagSubmit('1.5.0', {}, {
-      debug: true,
-      killWhen: { pattern: /submit_audit[^\n]*errcode[= ]0/, signal: 'SIGKILL' }
-    })
+    const crashed = await tagSubmit(
+      '1.5.0',
+      {},
+      {
+        debug: true,
+        killWhen: { pattern: /submit_audit[^\n]*errcode[= ]0/, signal: 'SIGKILL' }
+      }
+    )
     expect(crashed.run.signal).toBe('SIGKILL')
     expect(world.emulator.control.auditCount(APP)).toBe(auditsBefore + 1)
     const rerun = await world.run({
@@ -231,7 +251,7 @@ describe('withdraw, quota, crash and dry-run', () => {
       sha: crashed.sha
     })
     expect(rerun.stdout).not.toMatch(/::error::/)
-    expect(rerun.exitCode).toBe(0)
+    expectSuccess(rerun)
     expect(world.emulator.control.auditCount(APP)).toBe(auditsBefore + 1)
     expect(reviewChecks(crashed.sha)).toHaveLength(1)
   }, 180_000)
@@ -241,12 +261,15 @@ describe('withdraw, quota, crash and dry-run', () => {
     world.github.resetLog()
     world.emulator.control.resetRequests()
     const run = await dispatch('release', { version: '1.5.0', 'dry-run': 'true' })
-    expect(run.exitCode).toBe(0)
+    expectSuccess(run)
     expect(run.stdout).toContain('[dry-run]')
     expect(run.stdout).toContain('/wxa/release')
     expect(world.github.writes()).toEqual([])
     const wechatWrites = (world.emulator.control.requests() as Array<{ path: string }>).filter(
-      (request) => !/get_latest_auditstatus|getgrayreleaseplan|getversioninfo|queryquota|revertcoderelease|token/.test(request.path)
+      (request) =>
+        !/get_latest_auditstatus|getgrayreleaseplan|getversioninfo|queryquota|revertcoderelease|token/.test(
+          request.path
+        )
     )
     expect(wechatWrites).toEqual([])
   })
@@ -259,7 +282,12 @@ describe('template route with three targets, one failing', () => {
     const refreshTokens = targets
       .map((appid) => `${appid}: ${credentials.apps.find((app) => app.appid === appid)?.refreshToken}`)
       .join('\n')
-    world.emulator.control.injectFault({ path: '/wxa/commit', appid: 'wxa000000000000003', errcode: 85013, times: 1 })
+    world.emulator.control.injectFault({
+      path: '/wxa/commit',
+      appid: 'wxa000000000000003',
+      errcode: 85013,
+      times: 1
+    })
     // WeChat checks committed code for about a minute (61039 until then); let emulated time pass meanwhile.
     const clock = setInterval(() => world.emulator.control.advance(30), 1000)
     const sha = nextSha()
@@ -268,26 +296,31 @@ describe('template route with three targets, one failing', () => {
     // A template-route project: ext.json without directCommit, so the upload lands in the draft box.
     const project = mkdtempSync(path.join(os.tmpdir(), 'template-project-'))
     cpSync(SAMPLE_PROJECT, project, { recursive: true })
-    writeFileSync(path.join(project, 'miniprogram/ext.json'), JSON.stringify({ extEnable: true, ext: { theme: 'green' } }))
-    const run = await world.run({
-      inputs: {
-        command: 'submit',
-        'api-base-url': world.emulator.url,
-        'component-appid': credentials.componentAppid,
-        'component-appsecret': credentials.componentAppsecret,
-        'component-verify-ticket': credentials.componentVerifyTicket,
-        'authorizer-refresh-tokens': refreshTokens,
-        'github-token': 'ghs_faketoken_for_tests',
-        route: 'template',
-        targets: targets.join('\n'),
-        'ext-json': '{"ext": {"theme": "green"}}',
-        ...build(),
-        'project-path': project
-      },
-      eventName: 'push',
-      ref: 'refs/tags/v2.0.0',
-      sha
-    }).finally(() => clearInterval(clock))
+    writeFileSync(
+      path.join(project, 'miniprogram/ext.json'),
+      JSON.stringify({ extEnable: true, ext: { theme: 'green' } })
+    )
+    const run = await world
+      .run({
+        inputs: {
+          command: 'submit',
+          'api-base-url': world.emulator.url,
+          'component-appid': credentials.componentAppid,
+          'component-appsecret': credentials.componentAppsecret,
+          'component-verify-ticket': credentials.componentVerifyTicket,
+          'authorizer-refresh-tokens': refreshTokens,
+          'github-token': 'ghs_faketoken_for_tests',
+          route: 'template',
+          targets: targets.join('\n'),
+          'ext-json': '{"ext": {"theme": "green"}}',
+          ...build(),
+          'project-path': project
+        },
+        eventName: 'push',
+        ref: 'refs/tags/v2.0.0',
+        sha
+      })
+      .finally(() => clearInterval(clock))
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toMatch(/::error::.*wxa000000000000003/)
     const results = JSON.parse(run.outputs.result ?? '[]') as Array<{ appid: string; result: string }>

@@ -94,7 +94,12 @@ export function packageSizeOutput(result: CiResult): string {
 }
 
 /** Dry run: a preview or an upload is a write to WeChat, so it is described, not made. */
-function dryRunBuild(inputs: Inputs, context: RunContext, command: 'preview' | 'upload', version: string): CommandResult {
+function dryRunBuild(
+  inputs: Inputs,
+  context: RunContext,
+  command: 'preview' | 'upload',
+  version: string
+): CommandResult {
   const description = describeUpload(inputs, context)
   const line =
     command === 'upload'
@@ -111,7 +116,12 @@ function dryRunBuild(inputs: Inputs, context: RunContext, command: 'preview' | '
 export async function execute(inputs: Inputs, context: RunContext): Promise<CommandResult> {
   if (inputs.dryRun) {
     const command = inputs.command === 'upload' ? 'upload' : 'preview'
-    return dryRunBuild(inputs, context, command, command === 'upload' ? uploadVersion(inputs, context) : '0.0.1')
+    return dryRunBuild(
+      inputs,
+      context,
+      command,
+      command === 'upload' ? uploadVersion(inputs, context) : '0.0.1'
+    )
   }
   if (inputs.command === 'upload') {
     const version = uploadVersion(inputs, context)

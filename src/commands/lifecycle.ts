@@ -42,11 +42,16 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
     targets = [origin.appid]
     // Keep the check-run name the button was pressed on ("… (wx…)" when the run covered several targets).
     if (pressed.checkRunName?.includes(`(${origin.appid})`)) nameTargetCount = 2
-    log.info(`Check-run button "${pressed.identifier}": ${command}${advance ? ' (next step)' : ''} for ${origin.appid} ${origin.version}`)
+    log.info(
+      `Check-run button "${pressed.identifier}": ${command}${advance ? ' (next step)' : ''} for ${origin.appid} ${origin.version}`
+    )
   }
   targets ??= resolveTargets(inputs, context)
   if (command === 'release' && !version) {
-    throw new InputError('version', 'release needs the version you mean (input version, or run it from a v1.2.3 tag)')
+    throw new InputError(
+      'version',
+      'release needs the version you mean (input version, or run it from a v1.2.3 tag)'
+    )
   }
 
   const client = wechatClientFor(inputs, targets)
@@ -60,7 +65,9 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
     ...(version ? { version } : {}),
     // A button is pressed on the version's own check run; a tag push names the version of its commit.
     ...(pressed && version ? { versionAtRunCommit: version } : {}),
-    ...(!pressed && context.tag && version === versionFromTag(context.tag) ? { versionAtRunCommit: version } : {}),
+    ...(!pressed && context.tag && version === versionFromTag(context.tag)
+      ? { versionAtRunCommit: version }
+      : {}),
     ...(nameTargetCount ? { nameTargetCount } : {}),
     startedAt: Date.now()
   }

@@ -112,7 +112,12 @@ export async function observeTarget(
         ? { trial: { version: versionInfo.exp_info.exp_version, at: versionInfo.exp_info.exp_time } }
         : {}),
       ...(versionInfo?.release_info
-        ? { online: { version: versionInfo.release_info.release_version, at: versionInfo.release_info.release_time } }
+        ? {
+            online: {
+              version: versionInfo.release_info.release_version,
+              at: versionInfo.release_info.release_time
+            }
+          }
         : {})
     }
   }
@@ -144,7 +149,11 @@ export async function observeHealth(
 ): Promise<HealthObservation | undefined> {
   const online = observation.versions.online?.version
   if (!grayVersion || !online || !isGrayActive(observation.gray)) return undefined
-  const range = { startTime: chinaDate(observation.gray.startedAt ?? now), endTime: chinaDate(now), orderby: 'uv' as const }
+  const range = {
+    startTime: chinaDate(observation.gray.startedAt ?? now),
+    endTime: chinaDate(now),
+    orderby: 'uv' as const
+  }
   const [gray, base] = await Promise.all([
     client.jsErrList(observation.appid, { appVersion: grayVersion, ...range }),
     client.jsErrList(observation.appid, { appVersion: online, ...range })

@@ -75,7 +75,9 @@ export function releaseSettings(pipeline: Pipeline, now: number, targetCount: nu
     ...(inputs.reviewNotes ? { reviewNotes: inputs.reviewNotes } : {}),
     ...(inputs.feedback ? { feedback: inputs.feedback } : {}),
     ...(inputs.feedbackMedia.length > 0 ? { feedbackMedia: inputs.feedbackMedia } : {}),
-    ...(inputs.privacyApiNotUse !== undefined ? { privacy: { privacyApiNotUse: inputs.privacyApiNotUse } } : {}),
+    ...(inputs.privacyApiNotUse !== undefined
+      ? { privacy: { privacyApiNotUse: inputs.privacyApiNotUse } }
+      : {}),
     ...(inputs.grayPercent !== undefined ? { grayPercent: inputs.grayPercent } : {}),
     grayProjectMembers: inputs.grayProjectMembers,
     grayExperienceMembers: inputs.grayExperienceMembers,
@@ -181,7 +183,9 @@ async function submitWhenDetectionDone<T>(submit: () => Promise<T>): Promise<T> 
     } catch (error) {
       // 61039 is a refusal (nothing was submitted), so asking again is safe.
       if (!(error instanceof WeChatApiError && error.errcode === 61039) || Date.now() > deadline) throw error
-      log.info(`WeChat is still checking the new code for privacy APIs (61039); asking again in ${PRIVACY_DETECTION_POLL_MS / 1000} s.`)
+      log.info(
+        `WeChat is still checking the new code for privacy APIs (61039); asking again in ${PRIVACY_DETECTION_POLL_MS / 1000} s.`
+      )
       await new Promise((resolve) => setTimeout(resolve, PRIVACY_DETECTION_POLL_MS))
     }
   }
@@ -224,7 +228,9 @@ async function act(
           decision = withAuditId(decision, observation, settings, submitted.auditid)
           if (submitted.adopted) {
             decision.outputs.result = 'adopted'
-            decision.notes.push(`Review ${submitted.auditid} already existed; it was adopted, not submitted again.`)
+            decision.notes.push(
+              `Review ${submitted.auditid} already existed; it was adopted, not submitted again.`
+            )
           }
           break
         }
@@ -279,8 +285,8 @@ async function act(
                 state: write.state
               })
             } catch (error) {
-              if (!(error instanceof GitHubPermissionError)) throw error
-              log.warning(`The deployment was not recorded: ${error.message}`)
+              // WeChat already did the release or rollback; a missing record must not fail the run.
+              log.warning(`The deployment was not recorded on GitHub: ${errorMessage(error)}`)
             }
           }
           break
@@ -374,7 +380,8 @@ async function report(
         decisions,
         outcomes.map((outcome) => outcome.run)
       )
-      const version = pipeline.version ?? decisions.find((decision) => decision.outputs.version)?.outputs.version
+      const version =
+        pipeline.version ?? decisions.find((decision) => decision.outputs.version)?.outputs.version
       const sha = (await commits.find(version)) ?? context.sha
       await upsert(
         {
@@ -480,7 +487,8 @@ export async function runPipeline(pipeline: Pipeline, targets: string[]): Promis
     const { decision, run } = outcome
     if (run.status === 'failed') failures.push(`${decision.target}: ${run.error ?? 'failed'}`)
     // A refused explicit command fails the step; sync only reports.
-    else if (decision.refused && pipeline.command !== 'sync') failures.push(`${decision.target}: ${decision.refused}`)
+    else if (decision.refused && pipeline.command !== 'sync')
+      failures.push(`${decision.target}: ${decision.refused}`)
   }
   const first = decisions[0]?.outputs ?? {}
   return {

@@ -33,17 +33,26 @@ async function uploadToTemplate(
   version: string
 ): Promise<number> {
   const before = new Set((await client.getTemplateDraftList()).map((draft) => draft.draft_id))
-  await compile('upload', { ...inputs, description: `${describeUpload(inputs, context)} ${TEMPLATE_MARKER}` }, context, version)
+  await compile(
+    'upload',
+    { ...inputs, description: `${describeUpload(inputs, context)} ${TEMPLATE_MARKER}` },
+    context,
+    version
+  )
   const drafts = await client.getTemplateDraftList()
   const draft = drafts
     .filter((candidate) => candidate.user_version === version && !before.has(candidate.draft_id))
     .sort((a, b) => b.create_time - a.create_time)[0]
-  if (!draft) throw new Error(`The upload of ${version} did not appear in the platform's draft box (gettemplatedraftlist).`)
+  if (!draft)
+    throw new Error(
+      `The upload of ${version} did not appear in the platform's draft box (gettemplatedraftlist).`
+    )
   const templates = await client.getTemplateList()
   await pruneTemplates(client, templates)
   await client.addToTemplate(draft.draft_id)
   const template = (await client.getTemplateList()).find((candidate) => candidate.draft_id === draft.draft_id)
-  if (!template) throw new Error(`Draft ${draft.draft_id} was added to the template library but is not listed there.`)
+  if (!template)
+    throw new Error(`Draft ${draft.draft_id} was added to the template library but is not listed there.`)
   log.info(`Template ${template.template_id} made from draft ${draft.draft_id} (${version}).`)
   return template.template_id
 }
@@ -56,7 +65,9 @@ async function pruneTemplates(client: WeChatClient, templates: Template[]): Prom
     .sort((a, b) => a.create_time - b.create_time)
   const excess = templates.length - TEMPLATE_PRUNE_AT + 1
   for (const template of ours.slice(0, excess)) {
-    log.info(`Template library nearly full (${templates.length}/200): deleting template ${template.template_id} (${template.user_version}) made by this action.`)
+    log.info(
+      `Template library nearly full (${templates.length}/200): deleting template ${template.template_id} (${template.user_version}) made by this action.`
+    )
     await client.deleteTemplate(template.template_id)
   }
 }
@@ -112,7 +123,9 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
       try {
         await beforeSubmit(appid)
       } catch (error) {
-        throw new Error(`Bringing ${version} to review failed before submit_audit: ${errorMessage(error)}`, { cause: error })
+        throw new Error(`Bringing ${version} to review failed before submit_audit: ${errorMessage(error)}`, {
+          cause: error
+        })
       }
     },
     startedAt: Date.now()

@@ -33,7 +33,9 @@ export function wechatClientFor(inputs: Inputs, targets: string[]): WeChatClient
       http,
       componentAppid: credentials.componentAppid,
       ...(credentials.componentAppsecret ? { componentAppsecret: credentials.componentAppsecret } : {}),
-      ...(credentials.componentVerifyTicket ? { componentVerifyTicket: credentials.componentVerifyTicket } : {}),
+      ...(credentials.componentVerifyTicket
+        ? { componentVerifyTicket: credentials.componentVerifyTicket }
+        : {}),
       ...(credentials.componentAccessToken ? { componentAccessToken: credentials.componentAccessToken } : {}),
       refreshTokens: credentials.refreshTokens
     })

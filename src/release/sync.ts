@@ -44,7 +44,9 @@ export function decideSync(obs: TargetObservation, settings: ReleaseSettings): D
 /** What WeChat will report once the decision's writes are made (used for the texts of this run's checks). */
 export function observationAfter(obs: TargetObservation, part: Decision): TargetObservation {
   let after: TargetObservation = obs
-  const plannedGray = part.checks.find((check): check is GrayDesiredCheck => check.kind === 'gray' && 'source' in check)
+  const plannedGray = part.checks.find(
+    (check): check is GrayDesiredCheck => check.kind === 'gray' && 'source' in check
+  )
   for (const write of part.writes) {
     if (write.kind === 'grayrelease' && plannedGray) after = { ...after, gray: plannedGray.source.gray }
     if (write.kind === 'revertgrayrelease') after = { ...after, gray: { ...after.gray, status: 'reverted' } }
