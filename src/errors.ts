@@ -9,14 +9,6 @@ export class InputError extends Error {
   }
 }
 
-/**
- * The action refuses an operation because of the platform's rules or the observed state
- * (for example "no rollback while a gray release runs"). Raised before the refused write.
- */
-export class RefusedError extends Error {
-  override readonly name = 'RefusedError'
-}
-
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message
   return String(error)

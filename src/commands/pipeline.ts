@@ -4,7 +4,7 @@
  * prints the writes instead of making them, so what it prints is exactly what a real run would do.
  */
 import type { RunContext } from '../context.js'
-import { errorMessage, RefusedError } from '../errors.js'
+import { errorMessage } from '../errors.js'
 import type { GitHubClient } from '../github/client.js'
 import { GitHubPermissionError } from '../github/errors.js'
 import type { Inputs } from '../inputs.js'
@@ -515,4 +515,3 @@ export async function runPipeline(pipeline: Pipeline, targets: string[]): Promis
   }
 }
 
-export { RefusedError }
