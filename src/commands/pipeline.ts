@@ -514,4 +514,3 @@ export async function runPipeline(pipeline: Pipeline, targets: string[]): Promis
     failures
   }
 }
-
