@@ -352,28 +352,30 @@ describe('GitHub client against the fake GitHub API', () => {
           fake.addCommit(SHA)
           fake.addPullRequest({ number: 1, headSha: SHA })
           const gh = createGitHubClient({ token: TOKEN, apiUrl: fake.url, owner: OWNER, repo: REPO })
-          const attempts: Array<[Promise<unknown>, string]> = [
-            [gh.upsertCheckRun(desired()), 'checks: write'],
-            [gh.upsertStickyComment({ issueNumber: 1, key: 'k', body: 'b' }), 'pull-requests: write'],
+          const attempts: Array<[() => Promise<unknown>, string]> = [
+            [() => gh.upsertCheckRun(desired()), 'checks: write'],
+            [() => gh.upsertStickyComment({ issueNumber: 1, key: 'k', body: 'b' }), 'pull-requests: write'],
             [
-              gh.recordDeployment({
-                ref: SHA,
-                environment: 'wechat-production',
-                version: '1.2.3',
-                operation: 'release',
-                description: 'Released 1.2.3',
-                logUrl: 'https://example.com/run',
-                state: 'success'
-              }),
+              () =>
+                gh.recordDeployment({
+                  ref: SHA,
+                  environment: 'wechat-production',
+                  version: '1.2.3',
+                  operation: 'release',
+                  description: 'Released 1.2.3',
+                  logUrl: 'https://example.com/run',
+                  state: 'success'
+                }),
               'deployments: write'
             ],
             [
-              gh.putFile({ branch: 'previews', path: 'qr.jpg', content: Buffer.from('qr'), message: 'QR' }),
+              () =>
+                gh.putFile({ branch: 'previews', path: 'qr.jpg', content: Buffer.from('qr'), message: 'QR' }),
               'contents: write'
             ]
           ]
           for (const [attempt, permission] of attempts) {
-            const error = await attempt.then(
+            const error = await attempt().then(
               () => undefined,
               (caught: unknown) => caught
             )

@@ -13,6 +13,9 @@ import type {
 import { parseRecorded } from '../src/release/recorded.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
+/** jest 29's it.each types want mutable rows; `as const` tables are readonly. */
+const mutable = <T extends readonly unknown[]>(rows: readonly T[]): Array<[...T]> =>
+  rows.map((row) => [...row] as [...T])
 
 const T0 = 1_767_225_600
 const HOUR = 3600
@@ -93,13 +96,15 @@ const grayCheckOf = (decision: Decision): DesiredCheck | undefined =>
   decision.checks.find((check) => check.kind === 'gray')
 
 describe('decideSync: review', () => {
-  it.each([
-    ['under_review', 'in_progress', undefined, 'Under review: 1.2.3'],
-    ['delayed', 'in_progress', undefined, 'Review delayed: 1.2.3'],
-    ['approved', 'completed', 'success', 'Approved: 1.2.3'],
-    ['rejected', 'completed', 'failure', 'Rejected: 1.2.3'],
-    ['withdrawn', 'completed', 'neutral', 'Withdrawn: 1.2.3']
-  ] as const)('maps %s to the review check', (status, checkStatus, conclusion, title) => {
+  it.each(
+    mutable([
+      ['under_review', 'in_progress', undefined, 'Under review: 1.2.3'],
+      ['delayed', 'in_progress', undefined, 'Review delayed: 1.2.3'],
+      ['approved', 'completed', 'success', 'Approved: 1.2.3'],
+      ['rejected', 'completed', 'failure', 'Rejected: 1.2.3'],
+      ['withdrawn', 'completed', 'neutral', 'Withdrawn: 1.2.3']
+    ] as const)
+  )('maps %s to the review check', (status, checkStatus, conclusion, title) => {
     const decision = decideSync(
       observe({ review: { status, reason: 'Needs a privacy page', screenshots: ['s1', 's2'] } }),
       configure()
@@ -295,11 +300,13 @@ describe('decideSync: gray schedule', () => {
 describe('decideSync: deadline guard', () => {
   const late = T0 + 14 * DAY + HOUR // 23 h left: inside the 24 h margin
 
-  it.each([
-    ['release', ['release', 'deployment'], 'released', 'finished'],
-    ['revert', ['revertgrayrelease'], 'reverted', 'reverted'],
-    ['warn', [], 'unchanged', 'running']
-  ] as const)('inside the margin with gray-deadline-action: %s', (action, writes, result, grayStatus) => {
+  it.each(
+    mutable([
+      ['release', ['release', 'deployment'], 'released', 'finished'],
+      ['revert', ['revertgrayrelease'], 'reverted', 'reverted'],
+      ['warn', [], 'unchanged', 'running']
+    ] as const)
+  )('inside the margin with gray-deadline-action: %s', (action, writes, result, grayStatus) => {
     const decision = decideSync(
       observe({ gray: running(20), recorded: record(2, 20, T0 + 2 * DAY) }),
       configure({ grayDeadlineAction: action, now: late })

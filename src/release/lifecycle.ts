@@ -125,9 +125,12 @@ export function decideRollback(obs: TargetObservation, settings: ReleaseSettings
   let target: HistoryEntry
   if (settings.rollbackTo) {
     if (settings.rollbackTo === online) {
-      return refusal(obs, settings, `Version ${online} is already online; nothing to roll back to.`, [
-        historyNote
-      ])
+      // Already there (a rerun after the rollback went through): converge instead of failing.
+      const message = `Version ${online} is already online; nothing to roll back.`
+      return decision(obs, {
+        notes: [historyNote],
+        outputs: { ...baseOutputs(obs, online), onlineVersion: online, result: 'unchanged', message }
+      })
     }
     const chosen = targets.find((entry) => entry.userVersion === settings.rollbackTo)
     if (!chosen) {
