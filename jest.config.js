@@ -13,5 +13,8 @@ export default {
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/__tests__/**/*.test.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.e2e.ts'] }
   ],
-  testTimeout: 60000
+  testTimeout: 180000,
+  // The unit tests of src/ci load miniprogram-ci in-process; like the action (which ends with process.exit()),
+  // jest must not wait for the handles it leaves behind.
+  forceExit: true
 }

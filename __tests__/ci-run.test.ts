@@ -270,14 +270,14 @@ describe('upload', () => {
     const bodyLine = privateKey.split('\n')[1] as string
     expect(redact(`key line ${bodyLine}`)).toBe('key line ***')
     await expectNoNewChildren(before)
-  }, 60_000)
+  }, 180_000)
 
   it('prints a heartbeat while it works', async () => {
     serveWechat()
     const log = recordingLog()
     await runMiniprogramCi(options({ heartbeatMs: 300, log }))
     expect(log.lines.some((line) => /still working \(\d+ s elapsed/.test(line))).toBe(true)
-  }, 60_000)
+  }, 180_000)
 })
 
 describe('preview', () => {
@@ -306,7 +306,7 @@ describe('preview', () => {
     expect(result.pagePath).toBe('pages/logs/logs?from=ci&n=2')
     expect(result.sizes.total).toBeGreaterThan(0)
     await expectNoNewChildren(before)
-  }, 60_000)
+  }, 180_000)
 })
 
 describe('input checks before anything runs', () => {
@@ -359,13 +359,13 @@ describe('errors a user can act on', () => {
     })
     expect(error.message).toContain('IP白名单')
     expect(error.message).toContain('"proxy"')
-  }, 60_000)
+  }, 180_000)
 
   it("passes any other server refusal through with WeChat's errCode and errMsg", async () => {
     const error = await failingUpload({ errCode: -10011, errMsg: 'system busy, retry later' })
     expect(error.kind).toBe('server')
     expect(error.message).toContain('errCode -10011 (system busy, retry later)')
-  }, 60_000)
+  }, 180_000)
 
   it('explains a network failure with proxy advice', async () => {
     nock(HOST)
@@ -381,7 +381,7 @@ describe('errors a user can act on', () => {
     expect(error.code).toBe(20001)
     expect(error.message).toContain('ENOTFOUND')
     expect(error.message).toContain('set the "proxy" input')
-  }, 60_000)
+  }, 180_000)
 
   it('names the file of a compile error and ends the compiler', async () => {
     const broken = path.join(work, 'broken')
@@ -398,7 +398,7 @@ describe('errors a user can act on', () => {
     expect(error.message).toContain('app.json')
     expect(error.message).toContain('pages/missing/missing')
     await expectNoNewChildren(before)
-  }, 60_000)
+  }, 180_000)
 
   it('times out with a clear error and ends the compiler', async () => {
     const before = new Set(await listDescendants())
@@ -412,5 +412,5 @@ describe('errors a user can act on', () => {
     await expectNoNewChildren(before)
     // Let the abandoned call settle so it does not write into the next test.
     await new Promise((resolve) => setTimeout(resolve, 500))
-  }, 60_000)
+  }, 180_000)
 })

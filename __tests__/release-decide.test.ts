@@ -294,7 +294,8 @@ describe('decideRelease', () => {
       observe({ review: approved(), versions: { online: { version: '1.2.3' } } }),
       release()
     )
-    expect(decision.writes).toEqual([])
+    // Only the (idempotent) deployment record: a rerun after a crash still records the release.
+    expect(decision.writes.map((write) => write.kind)).toEqual(['deployment'])
     expect(decision.refused).toBeUndefined()
     expect(decision.outputs.result).toBe('unchanged')
     expect(decision.outputs.message).toContain('85052')
@@ -381,7 +382,7 @@ describe('decideRollback', () => {
 
   it('converges when the chosen version is already online (a rerun after the rollback went through)', () => {
     const decision = decideRollback(observe({ history }), rollback({ rollbackTo: '1.2.2' }))
-    expect(decision.writes).toEqual([])
+    expect(decision.writes.map((write) => write.kind)).toEqual(['deployment'])
     expect(decision.refused).toBeUndefined()
     expect(decision.outputs).toMatchObject({ result: 'unchanged', onlineVersion: '1.2.2' })
   })
@@ -484,6 +485,14 @@ describe('decideWithdraw and decideSpeedup', () => {
 describe('decideGray', () => {
   const gray = (patch: Partial<ReleaseSettings> = {}) => configure({ command: 'gray', ...patch })
 
+  it('gray at the percentage WeChat already shows moves nothing and brings GitHub up to date', () => {
+    const decision = decideGray(observe({ review: approved(), gray: running(20) }), gray({ grayPercent: 20 }))
+    expect(decision.refused).toBeUndefined()
+    expect(decision.writes.map((write) => write.kind)).toEqual(['deployment'])
+    expect(decision.outputs).toMatchObject({ result: 'unchanged', grayPercentage: 20 })
+    expect(decision.checks.map((check) => check.kind)).toEqual(['gray'])
+  })
+
   it('starts a gray release of the approved version', () => {
     const decision = decideGray(observe({ review: approved() }), gray({ grayPercent: 5 }))
     expect(decision.writes).toEqual([
@@ -532,12 +541,6 @@ describe('decideGray', () => {
       observe({ review: approved(), gray: running(20) }),
       gray({ grayPercent: 10 }),
       'A gray percentage only goes up: 1.2.3 is at 20 % now, so 10 % is refused (WeChat: 85082).'
-    ],
-    [
-      'the same percentage',
-      observe({ review: approved(), gray: running(20) }),
-      gray({ grayPercent: 20 }),
-      'The gray release of 1.2.3 is already at 20 %; a gray percentage only goes up (WeChat: 85082).'
     ],
     [
       '0 % without members or a whitelist',

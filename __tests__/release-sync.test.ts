@@ -92,6 +92,8 @@ const grayWrite = (decision: Decision) =>
   decision.writes.find(
     (write): write is Extract<PlannedWrite, { kind: 'grayrelease' }> => write.kind === 'grayrelease'
   )
+/** The WeChat writes only; deployment records are idempotent GitHub writes. */
+const wechatWrites = (decision: Decision) => decision.writes.filter((write) => write.kind !== 'deployment')
 const grayCheckOf = (decision: Decision): DesiredCheck | undefined =>
   decision.checks.find((check) => check.kind === 'gray')
 
@@ -202,7 +204,7 @@ describe('decideSync: gray schedule', () => {
 
   it('does not take a step 1 minute early (step 0 dwell counts from the plan start)', () => {
     const decision = decideSync(observe({ gray: running(1) }), settings(T0 + 24 * HOUR - 60))
-    expect(decision.writes).toEqual([])
+    expect(wechatWrites(decision)).toEqual([])
     expect(decision.outputs.result).toBe('unchanged')
   })
 
@@ -212,15 +214,21 @@ describe('decideSync: gray schedule', () => {
       observe({ gray: { ...running(1), experienceMembersFirst: true } }),
       settings(now)
     )
-    expect(decision.writes).toEqual([
+    expect(wechatWrites(decision)).toEqual([
       {
         kind: 'grayrelease',
         gray_percentage: 5,
         support_debuger_first: false,
         support_experiencer_first: true
-      },
-      { kind: 'deployment', environment: 'wechat', version: '1.2.3', operation: 'gray', state: 'success' }
+      }
     ])
+    expect(decision.writes.at(-1)).toEqual({
+      kind: 'deployment',
+      environment: 'wechat',
+      version: '1.2.3',
+      operation: 'gray',
+      state: 'success'
+    })
     const check = grayCheckOf(decision)
     expect(check?.recorded).toEqual(record(1, 5, now))
     expect(parseRecorded(check?.text)).toEqual(record(1, 5, now))
@@ -253,9 +261,9 @@ describe('decideSync: gray schedule', () => {
   it('records a step WeChat already shows instead of writing it', () => {
     const now = T0 + 30 * HOUR
     const decision = decideSync(observe({ gray: running(5), recorded: record(0, 1, T0) }), settings(now))
-    expect(decision.writes).toEqual([])
+    expect(wechatWrites(decision)).toEqual([])
     expect(grayCheckOf(decision)?.recorded).toEqual(record(1, 5, now))
-    expect(decision.notes).toContain('Recorded step 2 (5 %), which WeChat already shows.')
+    expect(decision.outputs.message).toContain('Recorded step 2 (5 %), which WeChat already shows.')
   })
 
   it('ends the schedule with a full release when the last step is 100 %', () => {

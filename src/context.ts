@@ -28,6 +28,8 @@ export interface RunContext {
   serverUrl: string
   apiUrl: string
   runUrl: string
+  /** GITHUB_RUN_ID: the same for every attempt (rerun) of a workflow run. */
+  runId: string
   workspace: string
   runnerTemp: string
   toolCache: string
@@ -122,6 +124,7 @@ export function readContext(env: Env, actionPath: string): RunContext {
     serverUrl,
     apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID ?? '0'}`,
+    runId: env.GITHUB_RUN_ID ?? '0',
     workspace,
     runnerTemp: env.RUNNER_TEMP ?? os.tmpdir(),
     toolCache: env.RUNNER_TOOL_CACHE ?? os.tmpdir(),

@@ -19,7 +19,13 @@ import {
   withTesterOutcomes,
   decideAdvance
 } from '../release/decide.js'
-import { isGrayActive, type Decision, type DesiredCheck, type TargetObservation } from '../release/model.js'
+import {
+  isGrayActive,
+  type Decision,
+  type DesiredCheck,
+  type PlannedWrite,
+  type TargetObservation
+} from '../release/model.js'
 import { parseRecorded, parseRecordedReview } from '../release/recorded.js'
 import type { ReleaseCommand, ReleaseSettings } from '../release/settings.js'
 import { renderFanOutCheck, renderJobSummary, type TargetRunResult } from '../report/summary.js'
@@ -191,9 +197,63 @@ async function submitWhenDetectionDone<T>(submit: () => Promise<T>): Promise<T> 
   }
 }
 
+/**
+ * "Roll back to the previous version" is not idempotent: run twice, it goes two versions back, and WeChat keeps
+ * no trace of a rollback. So the rollback's deployment is recorded before WeChat is called, with this workflow
+ * run's id: a rerun of the same run (after a crash) finds it and goes to the same version instead of further.
+ */
+async function guardRollbackRerun(
+  pipeline: Pipeline,
+  observation: TargetObservation,
+  settings: ReleaseSettings
+): Promise<void> {
+  const environment = settings.deploymentEnvironment
+  if (!pipeline.github || !environment) return
+  const deployments = await pipeline.github.listDeployments(environment, { limit: 5 })
+  const earlier = deployments.find(
+    (deployment) =>
+      deployment.payload.appid === observation.appid &&
+      deployment.operation === 'rollback' &&
+      deployment.payload.runId === pipeline.context.runId
+  )
+  if (earlier?.version) {
+    log.info(
+      `${observation.appid}: this workflow run already started a rollback to ${earlier.version}; the rerun goes to the same version.`
+    )
+    settings.rollbackTo = earlier.version
+  }
+}
+
 function testerErrcode(error: unknown): number {
   if (error instanceof WeChatApiError) return error.errcode
   throw error
+}
+
+/** A rollback's deployment goes first (write-ahead, see guardRollbackRerun); every other write keeps its order. */
+function writeAheadOrder(writes: PlannedWrite[]): PlannedWrite[] {
+  const ahead = writes.filter((write) => write.kind === 'deployment' && write.operation === 'rollback')
+  if (ahead.length === 0 || !writes.some((write) => write.kind === 'revertcoderelease')) return writes
+  return [...ahead, ...writes.filter((write) => !ahead.includes(write))]
+}
+
+/** WeChat refused the rollback: the deployment recorded ahead of it must not say it happened. */
+async function recordFailedRollback(pipeline: Pipeline, appid: string, planned: Decision): Promise<void> {
+  const record = planned.writes.find((write) => write.kind === 'deployment' && write.operation === 'rollback')
+  if (!pipeline.github || record?.kind !== 'deployment') return
+  try {
+    await pipeline.github.recordDeployment({
+      ref: pipeline.context.sha,
+      environment: record.environment,
+      version: record.version,
+      operation: 'rollback',
+      description: `rollback ${record.version} (${appid}) failed`,
+      payload: { appid, version: record.version, operation: 'rollback', runId: pipeline.context.runId },
+      logUrl: pipeline.context.runUrl,
+      state: 'failure'
+    })
+  } catch (error) {
+    log.warning(`The failed rollback was not recorded on GitHub: ${errorMessage(error)}`)
+  }
 }
 
 /** act: make the decision's writes in order; stops at the first failed write (the rest are not attempted). */
@@ -213,7 +273,7 @@ async function act(
     return { decision, run }
   }
   const testerErrcodes: Record<string, number> = {}
-  for (const write of planned.writes) {
+  for (const write of writeAheadOrder(planned.writes)) {
     try {
       log.info(`${appid}: ${describeWrite(write)}`)
       switch (write.kind) {
@@ -280,7 +340,12 @@ async function act(
                 environment: write.environment,
                 version: write.version,
                 description: `${write.operation} ${write.version} (${appid})`,
-                payload: { appid, version: write.version, operation: write.operation },
+                payload: {
+                  appid,
+                  version: write.version,
+                  operation: write.operation,
+                  runId: pipeline.context.runId
+                },
                 logUrl: pipeline.context.runUrl,
                 state: write.state
               })
@@ -295,6 +360,7 @@ async function act(
     } catch (error) {
       run.status = 'failed'
       run.error = errorMessage(error)
+      if (write.kind === 'revertcoderelease') await recordFailedRollback(pipeline, appid, planned)
       break
     }
   }
@@ -327,6 +393,8 @@ async function runTarget(
     const health = await observeHealth(client, observation, grayVersionOf(observation), now)
     if (health) observation.jsErrors = health
   }
+  if (pipeline.command === 'rollback' && !settings.rollbackTo)
+    await guardRollbackRerun(pipeline, observation, settings)
   const planned = pipeline.advance ? decideAdvance(observation, settings) : decide(observation, settings)
   if (planned.refused) {
     log.warning(`${appid}: ${planned.refused}`)

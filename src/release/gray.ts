@@ -109,6 +109,29 @@ export function planGray(
         `${inGray ? `Version ${inGray}` : 'Another version'} is in gray release (${obs.gray.percentage} %), not ${approved}; finish it with release or revert-gray first.`
       )
     }
+    if (percent === obs.gray.percentage && (settings.command === 'gray' || settings.command === 'sync')) {
+      // Already there (a rerun after the write went through): bring GitHub up to date, move nothing.
+      const recorded = recordedFor(obs) ?? {
+        version: approved,
+        stepIndex: settings.graySchedule ? stepIndexForPercentage(settings.graySchedule, percent) : -1,
+        percentage: percent,
+        stepTakenAt: settings.now,
+        ...(settings.graySchedule ? { schedule: settings.graySchedule.text } : {})
+      }
+      const message = `The gray release of ${approved} is already at ${percent} %; nothing to change.`
+      return decision(obs, {
+        writes: deploymentWrite(settings, approved, 'gray'),
+        notes: [message],
+        outputs: {
+          ...baseOutputs(obs, approved),
+          grayPercentage: percent,
+          grayStatus: obs.gray.status,
+          result: 'unchanged',
+          message
+        },
+        checks: [grayCheck(obs, settings, { version: approved, gray: obs.gray, recorded, notes: [] })]
+      })
+    }
     if (percent <= obs.gray.percentage) {
       return refusal(
         obs,

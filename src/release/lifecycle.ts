@@ -27,6 +27,8 @@ export function decideRelease(obs: TargetObservation, settings: ReleaseSettings)
   if (obs.versions.online?.version === version) {
     const message = `Version ${version} is already online (WeChat: 85052 "app is already released"); nothing to do.`
     return decision(obs, {
+      // A rerun after a crash between the release and its record still records it (no write when it exists).
+      writes: deploymentWrite(settings, version, 'release'),
       notes: [message],
       outputs: { ...baseOutputs(obs, version), result: 'unchanged', message }
     })
@@ -128,6 +130,7 @@ export function decideRollback(obs: TargetObservation, settings: ReleaseSettings
       // Already there (a rerun after the rollback went through): converge instead of failing.
       const message = `Version ${online} is already online; nothing to roll back.`
       return decision(obs, {
+        writes: deploymentWrite(settings, online, 'rollback'),
         notes: [historyNote],
         outputs: { ...baseOutputs(obs, online), onlineVersion: online, result: 'unchanged', message }
       })

@@ -369,9 +369,12 @@ function applySchedule(
       stepTakenAt: next.currentSince ?? settings.now,
       schedule: schedule.text
     }
-    state.notes.push(
+    // For this run's summary only: in the check text it would change again on the next sync.
+    state.messages.push(
       `Recorded step ${next.currentIndex + 1} (${obs.gray.percentage} %), which WeChat already shows.`
     )
+    // A run that crashed after the step may not have recorded its deployment either (idempotent on GitHub).
+    state.writes.push(...deploymentWrite(settings, version, 'gray'))
   }
   if (!next.step) {
     state.notes.push(
