@@ -361,12 +361,6 @@ describe('errors a user can act on', () => {
     expect(error.message).toContain('"proxy"')
   }, 180_000)
 
-  it("passes any other server refusal through with WeChat's errCode and errMsg", async () => {
-    const error = await failingUpload({ errCode: -10011, errMsg: 'system busy, retry later' })
-    expect(error.kind).toBe('server')
-    expect(error.message).toContain('errCode -10011 (system busy, retry later)')
-  }, 180_000)
-
   it('explains a network failure with proxy advice', async () => {
     nock(HOST)
       .persist()
