@@ -20,8 +20,9 @@ import {
 import { startWorld, type World } from '../../test-support/world.js'
 
 const OPTIONS: FaultMatrixOptions = {
-  timeoutSeconds: 1,
-  concurrency: 3,
+  // Long enough that only the injected delay times out, even on a busy 2-core machine.
+  timeoutSeconds: 4,
+  concurrency: 2,
   // Each submit cell compiles the sample project (~7 s): the read before it and the write get the faults that
   // decide their behaviour; scripts/fault-matrix.ts runs the full grid.
   kindsFor: {
