@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -107,7 +107,6 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const runnerTemp = path.join(dir, 'runner-temp')
   for (const file of [outputFile, summaryFile]) writeFileSync(file, '')
   writeFileSync(eventFile, JSON.stringify(options.payload ?? {}))
-  const { mkdirSync } = await import('node:fs')
   mkdirSync(runnerTemp, { recursive: true })
   const marker = `WECHAT_ACTION_RUN_MARKER=${randomUUID()}`
   const [markerName, markerValue] = marker.split('=') as [string, string]

@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { CiResult } from '../ci/run.js'
+import type { CiResult, CiRunOptions } from '../ci/run.js'
 import { defaultDescription, versionFromTag, type RunContext } from '../context.js'
 import { InputError } from '../errors.js'
 import type { Inputs } from '../inputs.js'
@@ -40,25 +40,7 @@ export async function compile(
 ): Promise<CiResult> {
   const { runMiniprogramCi } = await import('../ci/run.js')
   const projectPath = path.resolve(context.workspace, inputs.projectPath)
-  // miniprogram-ci leaves empty scratch folders in its working directory: keep them out of the checkout.
-  const previousCwd = process.cwd()
-  process.chdir(mkdtempSync(path.join(context.runnerTemp, 'miniprogram-ci-')))
-  try {
-    return await runMiniprogramCiIn(runMiniprogramCi, projectPath, command, inputs, context, version)
-  } finally {
-    process.chdir(previousCwd)
-  }
-}
-
-function runMiniprogramCiIn(
-  runMiniprogramCi: typeof import('../ci/run.js').runMiniprogramCi,
-  projectPath: string,
-  command: 'preview' | 'upload',
-  inputs: Inputs,
-  context: RunContext,
-  version: string
-): Promise<CiResult> {
-  return runMiniprogramCi({
+  const options: CiRunOptions = {
     command,
     projectPath,
     ...(inputs.appid ? { appid: inputs.appid } : {}),
@@ -82,7 +64,15 @@ function runMiniprogramCiIn(
     toolCacheDir: context.toolCache,
     lockfileDir: path.join(context.actionPath, 'dist', 'miniprogram-ci'),
     log
-  })
+  }
+  // miniprogram-ci leaves empty scratch folders in its working directory: keep them out of the checkout.
+  const previousCwd = process.cwd()
+  process.chdir(mkdtempSync(path.join(context.runnerTemp, 'miniprogram-ci-')))
+  try {
+    return await runMiniprogramCi(options)
+  } finally {
+    process.chdir(previousCwd)
+  }
 }
 
 export function packageSizeOutput(result: CiResult): string {

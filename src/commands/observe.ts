@@ -12,7 +12,6 @@ import type {
   TargetObservation
 } from '../release/model.js'
 import { isGrayActive } from '../release/model.js'
-import type { HealthGate } from '../release/settings.js'
 import { WeChatApiError } from '../wechat/errors.js'
 import type { GrayReleasePlan, JsErrorRow, LatestAuditResult, WeChatClient } from '../wechat/client.js'
 
@@ -36,9 +35,6 @@ const NO_REVIEW_ERRCODES = new Set([85012, 86001])
 export interface ObserveNeeds {
   history?: boolean
   quota?: boolean
-  healthGate?: HealthGate
-  /** Unix seconds (from WeChat's clock), for the health gate's date range. */
-  now: number
 }
 
 export function reviewFrom(latest: LatestAuditResult | undefined): ReviewObservation {

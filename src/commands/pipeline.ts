@@ -380,8 +380,7 @@ async function runTarget(
   const { client, inputs } = pipeline
   const needs = {
     history: pipeline.command === 'rollback',
-    quota: pipeline.command === 'submit' || pipeline.command === 'speedup',
-    now: 0
+    quota: pipeline.command === 'submit' || pipeline.command === 'speedup'
   }
   const observation = await observeTarget(client, appid, needs)
   commits.remember(observation.review.userVersion, observation.review.description)
