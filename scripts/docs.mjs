@@ -54,7 +54,9 @@ function groupTitle(comment) {
 /** `owner/name` from package.json `repository` (a string or `{ url }`, with or without git+https and .git). */
 export function repositorySlug(pkg) {
   const raw = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url
-  const match = /(?:github\.com[/:]|^github:|^)([A-Za-z0-9][\w.-]*)\/([\w.-]+?)(?:\.git)?\/?$/.exec(String(raw ?? ''))
+  const match = /(?:github\.com[/:]|^github:|^)([A-Za-z0-9][\w.-]*)\/([\w.-]+?)(?:\.git)?\/?$/.exec(
+    String(raw ?? '')
+  )
   if (!match) throw new Error('package.json needs "repository" naming the GitHub repository (owner/name)')
   return `${match[1]}/${match[2]}`
 }
@@ -148,9 +150,8 @@ function replaceBetween(text, file, name, content) {
  */
 export function rewriteUses(text, slug, ref, packageName) {
   const names = new Set([packageName, slug.split('/')[1]])
-  return text.replace(
-    /(uses:\s*)([A-Za-z0-9][\w.-]*)\/([\w.-]+)@([\w.-]+)/g,
-    (line, prefix, owner, name) => (owner === 'OWNER' || names.has(name) ? `${prefix}${slug}@${ref}` : line)
+  return text.replace(/(uses:\s*)([A-Za-z0-9][\w.-]*)\/([\w.-]+)@([\w.-]+)/g, (line, prefix, owner, name) =>
+    owner === 'OWNER' || names.has(name) ? `${prefix}${slug}@${ref}` : line
   )
 }
 
@@ -182,7 +183,9 @@ async function main() {
 
   const problems = []
   if (String(author ?? '') !== String(packageJson.author ?? '')) {
-    problems.push(`action.yml author is "${author}", package.json author is "${packageJson.author}": make them one`)
+    problems.push(
+      `action.yml author is "${author}", package.json author is "${packageJson.author}": make them one`
+    )
   }
   const stale = []
   for (const file of documentationFiles()) {
@@ -199,12 +202,16 @@ async function main() {
 
   for (const problem of problems) console.error(problem)
   if (stale.length === 0) {
-    console.log(`Documentation is up to date (action.yml, src/inputs.ts, src/wechat/errors.ts, uses: ${slug}@${ref}).`)
+    console.log(
+      `Documentation is up to date (action.yml, src/inputs.ts, src/wechat/errors.ts, uses: ${slug}@${ref}).`
+    )
   } else if (check) {
     console.error(`Out of date: ${stale.join(', ')}. Run \`node scripts/docs.mjs\` and commit the result.`)
     process.exitCode = 1
   } else {
-    console.log(`Rewrote ${stale.join(', ')} (${inputs.items.length} inputs, ${outputs.items.length} outputs, uses: ${slug}@${ref}).`)
+    console.log(
+      `Rewrote ${stale.join(', ')} (${inputs.items.length} inputs, ${outputs.items.length} outputs, uses: ${slug}@${ref}).`
+    )
   }
   if (problems.length > 0) process.exitCode = 1
 }
