@@ -671,16 +671,9 @@ function checkCommandRules(inputs: Inputs): void {
 /** Commands that compile with miniprogram-ci. */
 const BUILDING: readonly Command[] = UPLOADING_COMMANDS
 /** Commands that call the third-party platform API (the review and release lifecycle). */
-const PLATFORM: readonly Command[] = [
-  'submit',
-  'sync',
-  'release',
-  'gray',
-  'revert-gray',
-  'rollback',
-  'withdraw',
-  'speedup'
-]
+const PLATFORM: readonly Command[] = COMMANDS.filter(
+  (command) => command !== 'preview' && command !== 'upload'
+)
 /** Commands that take a version you name, or the tag's. */
 const VERSIONED: readonly Command[] = [...BUILDING, 'release', 'gray', 'withdraw', 'speedup']
 /** Commands that move or follow a gray release. */
