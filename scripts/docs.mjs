@@ -5,10 +5,11 @@
 //   docs/troubleshooting.md   <!-- errcodes:start --> … <!-- errcodes:end --> the WeChat errcode table of src/wechat/errors.ts
 //   README.md, CONTRIBUTING.md and docs/*.md: every `uses:` line of this action names package.json's `repository`
 //                             at the major version of package.json's `version` (`uses: owner/name@v1`).
-// It also checks that action.yml's `author` is package.json's `author`.
+// It also checks that action.yml's `author` is package.json's `author`, and that every relative link of those files
+// leads to an existing file and heading.
 // `node scripts/docs.mjs` writes the files; `node scripts/docs.mjs --check` only reports whether they are current
 // (exit code 1 when not), for CI.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
@@ -155,6 +156,37 @@ export function rewriteUses(text, slug, ref, packageName) {
   )
 }
 
+/** GitHub's heading anchor: lower case, punctuation dropped (letters, digits, `_` and `-` kept), spaces → `-`. */
+export function headingAnchor(heading) {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+    .replace(/ /g, '-')
+}
+
+function anchorsOf(text) {
+  const withoutCode = text.replace(/^```[\s\S]*?^```/gm, '')
+  return new Set([...withoutCode.matchAll(/^#{1,6} (.+)$/gm)].map((match) => headingAnchor(match[1])))
+}
+
+/** Relative links of a Markdown file whose file or heading does not exist. */
+export function brokenLinks(file, text, read) {
+  const broken = []
+  const withoutCode = text.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '')
+  for (const [, target] of withoutCode.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/i.test(target)) continue
+    const [linkPath, anchor] = target.split('#')
+    const resolved = linkPath ? path.join(path.dirname(file), linkPath) : file
+    const content = read(resolved)
+    if (content === undefined) broken.push(`${file}: link to ${target}: no such file`)
+    else if (anchor && resolved.endsWith('.md') && !anchorsOf(content).has(anchor)) {
+      broken.push(`${file}: link to ${target}: no such heading`)
+    }
+  }
+  return broken
+}
+
 function documentationFiles() {
   const docsDir = path.join(root, 'docs')
   const docs = existsSync(docsDir)
@@ -199,16 +231,22 @@ async function main() {
   for (const file of Object.keys(generated)) {
     if (!existsSync(path.join(root, file))) problems.push(`${file} is missing`)
   }
+  const read = (file) => {
+    const absolute = path.join(root, file)
+    if (!existsSync(absolute)) return undefined
+    return statSync(absolute).isDirectory() ? '' : readFileSync(absolute, 'utf8')
+  }
+  for (const file of documentationFiles()) problems.push(...new Set(brokenLinks(file, read(file), read)))
 
   for (const problem of problems) console.error(problem)
-  if (stale.length === 0) {
+  if (stale.length === 0 && problems.length === 0) {
     console.log(
       `Documentation is up to date (action.yml, src/inputs.ts, src/wechat/errors.ts, uses: ${slug}@${ref}).`
     )
-  } else if (check) {
+  } else if (check && stale.length > 0) {
     console.error(`Out of date: ${stale.join(', ')}. Run \`node scripts/docs.mjs\` and commit the result.`)
     process.exitCode = 1
-  } else {
+  } else if (stale.length > 0) {
     console.log(
       `Rewrote ${stale.join(', ')} (${inputs.items.length} inputs, ${outputs.items.length} outputs, uses: ${slug}@${ref}).`
     )
