@@ -665,3 +665,78 @@ function checkCommandRules(inputs: Inputs): void {
     )
   }
 }
+
+// --- Which commands read each input: the README's "used by" column (scripts/docs.mjs) ---
+
+/** Commands that compile with miniprogram-ci. */
+const BUILDING: readonly Command[] = UPLOADING_COMMANDS
+/** Commands that call the third-party platform API (the review and release lifecycle). */
+const PLATFORM: readonly Command[] = COMMANDS.filter(
+  (command) => command !== 'preview' && command !== 'upload'
+)
+/** Commands that take a version you name, or the tag's. */
+const VERSIONED: readonly Command[] = [...BUILDING, 'release', 'gray', 'withdraw', 'speedup']
+/** Commands that move or follow a gray release. */
+const GRAY: readonly Command[] = ['sync', 'gray']
+/** Commands that record releases, gray steps and rollbacks as GitHub deployments. */
+const DEPLOYING: readonly Command[] = ['sync', 'release', 'gray', 'revert-gray', 'rollback']
+
+/**
+ * The commands that read each input. Typed by InputName, so a new input cannot be added without saying
+ * who reads it; the README's inputs table is generated from this and action.yml.
+ */
+export const INPUT_USAGE: Record<InputName, readonly Command[]> = {
+  command: COMMANDS,
+  'project-path': COMMANDS,
+  appid: COMMANDS,
+  'private-key': BUILDING,
+  'private-key-path': BUILDING,
+  robot: BUILDING,
+  version: VERSIONED,
+  description: BUILDING,
+  'compile-settings': BUILDING,
+  'pack-npm': BUILDING,
+  proxy: BUILDING,
+  'ci-timeout-minutes': BUILDING,
+  'preview-page-path': ['preview'],
+  'preview-query': ['preview'],
+  'qrcode-branch': ['preview'],
+  'api-base-url': PLATFORM,
+  'wechat-timeout-seconds': PLATFORM,
+  'authorizer-access-token': PLATFORM,
+  'token-url': PLATFORM,
+  'token-url-secret': PLATFORM,
+  'component-appid': PLATFORM,
+  'component-appsecret': PLATFORM,
+  'component-verify-ticket': PLATFORM,
+  'component-access-token': PLATFORM,
+  'authorizer-refresh-tokens': PLATFORM,
+  appsecret: ['sync'],
+  targets: PLATFORM,
+  route: ['submit'],
+  'ext-json': ['submit'],
+  concurrency: PLATFORM,
+  'review-items': ['submit'],
+  'review-notes': ['submit'],
+  feedback: ['submit'],
+  'feedback-media': ['submit'],
+  'privacy-api-not-use': ['submit'],
+  'gray-percent': GRAY,
+  'gray-whitelist': GRAY,
+  'gray-project-members': GRAY,
+  'gray-experience-members': GRAY,
+  'gray-schedule': GRAY,
+  'gray-deadline-action': ['sync'],
+  'gray-deadline-margin-hours': ['sync'],
+  'release-on-approval': ['sync'],
+  'health-max-new-error-groups': ['sync'],
+  'health-max-error-ratio': ['sync'],
+  'health-min-baseline-uv': ['sync'],
+  'health-action': ['sync'],
+  'rollback-to': ['rollback'],
+  'deployment-environment': DEPLOYING,
+  'github-token': COMMANDS,
+  'check-runs': PLATFORM,
+  'pr-comment': ['preview', ...PLATFORM],
+  'dry-run': COMMANDS
+}
