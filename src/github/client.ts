@@ -153,6 +153,8 @@ export interface GitHubClient {
   recordDeployment(record: DeploymentRecord): Promise<{ id: number; changed: boolean }>
   listDeployments(environment: string, options?: { limit?: number }): Promise<Deployment[]>
   putFile(request: PutFileRequest): Promise<{ url: string; changed: boolean }>
+  /** A file's content on a branch; undefined when the branch or the file does not exist. */
+  getFile(request: { branch: string; path: string }): Promise<Buffer | undefined>
 }
 
 /** `https://api.github.com` → `https://github.com`; GHES `https://host/api/v3` → `https://host`. */
@@ -781,6 +783,19 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     }
   }
 
+  async function getFile(request: { branch: string; path: string }): Promise<Buffer | undefined> {
+    const { branch, path } = request
+    const current = await call(
+      `GET ${repoPath}/contents/${path}?ref=${branch}`,
+      'contents: read',
+      false,
+      () => isNotFound(() => octokit.rest.repos.getContent({ owner, repo, path, ref: branch }))
+    )
+    const file = current && !Array.isArray(current.data) ? current.data : undefined
+    if (!file || file.type !== 'file' || !('content' in file)) return undefined
+    return Buffer.from(file.content, 'base64')
+  }
+
   async function updateFile(request: PutFileRequest, sha: string | undefined): Promise<void> {
     await call(`PUT ${repoPath}/contents/${request.path}`, 'contents: write', true, () =>
       octokit.rest.repos.createOrUpdateFileContents({
@@ -837,6 +852,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     getDefaultBranch,
     recordDeployment,
     listDeployments,
-    putFile: (request) => putFile(request)
+    putFile: (request) => putFile(request),
+    getFile
   }
 }
