@@ -62,7 +62,10 @@ describe('sizes and budgets as written in inputs', () => {
       percent: 90,
       budgets: { main: 1.5 * MIB, subpackage: MIB, total: 15 * MIB }
     })
-    expect(parseSizeBudget('75%, main=1.8MB')).toEqual({ percent: 75, budgets: { main: Math.round(1.8 * MIB) } })
+    expect(parseSizeBudget('75%, main=1.8MB')).toEqual({
+      percent: 75,
+      budgets: { main: Math.round(1.8 * MIB) }
+    })
   })
 
   it.each([
