@@ -166,6 +166,21 @@ describe('controls that apply now', () => {
     ])
   })
 
+  it('offers a first step of 0 % only when members get the version first', () => {
+    const members = {
+      ...settings,
+      grayExperienceMembers: true,
+      graySchedule: parseGraySchedule('0, 5@24h, 100@24h', { members: true })
+    }
+    const [first] = availableControls(observe(), members)
+    expect(first).toMatchObject({ control: 'gray-to', percent: 0 })
+    expect(first?.label).toBe(
+      'Gray-release **1.2.3** to the members who get it first (0 %) · `wx0123456789abcdef`'
+    )
+    const nobody = { ...members, grayExperienceMembers: false }
+    expect(availableControls(observe(), nobody).map((control) => control.percent)).not.toContain(0)
+  })
+
   it('offers a rollback to the previous version once the version is online', () => {
     expect(describeControls(availableControls(online(), settings))).toEqual(['rollback 1.2.1 from 1.2.2'])
   })

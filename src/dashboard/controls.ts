@@ -66,7 +66,9 @@ export function controlLabel(marker: MarkerIdentity): string {
   const target = `\`${marker.appid}\``
   switch (marker.control) {
     case 'gray-to':
-      return `Gray-release ${version} to ${marker.percent ?? 0} % of users · ${target}`
+      return marker.percent
+        ? `Gray-release ${version} to ${marker.percent} % of users · ${target}`
+        : `Gray-release ${version} to the members who get it first (0 %) · ${target}`
     case 'release':
       return `Release ${version} to everyone · ${target}`
     case 'revert-gray':
