@@ -736,12 +736,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     const { branch, path, content } = request
     const url = `${serverUrl}/${owner}/${repo}/blob/${encodePath(branch)}/${encodePath(path)}?raw=true`
     const blobSha = gitBlobSha(content)
-    const current = await call(
-      `GET ${repoPath}/contents/${path}?ref=${branch}`,
-      'contents: read',
-      false,
-      () => isNotFound(() => octokit.rest.repos.getContent({ owner, repo, path, ref: branch }))
-    )
+    const current = await readContent(branch, path)
     const currentFile = current && !Array.isArray(current.data) ? current.data : undefined
     if (current && (!currentFile || currentFile.type !== 'file')) {
       throw new Error(`"${path}" on branch "${branch}" exists and is not a file.`)
@@ -783,14 +778,15 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     }
   }
 
-  async function getFile(request: { branch: string; path: string }): Promise<Buffer | undefined> {
-    const { branch, path } = request
-    const current = await call(
-      `GET ${repoPath}/contents/${path}?ref=${branch}`,
-      'contents: read',
-      false,
-      () => isNotFound(() => octokit.rest.repos.getContent({ owner, repo, path, ref: branch }))
+  /** The contents API's answer for a path on a branch; undefined when the branch or the path does not exist. */
+  function readContent(branch: string, path: string) {
+    return call(`GET ${repoPath}/contents/${path}?ref=${branch}`, 'contents: read', false, () =>
+      isNotFound(() => octokit.rest.repos.getContent({ owner, repo, path, ref: branch }))
     )
+  }
+
+  async function getFile(request: { branch: string; path: string }): Promise<Buffer | undefined> {
+    const current = await readContent(request.branch, request.path)
     const file = current && !Array.isArray(current.data) ? current.data : undefined
     if (!file || file.type !== 'file' || !('content' in file)) return undefined
     return Buffer.from(file.content, 'base64')
