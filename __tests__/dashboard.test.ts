@@ -688,6 +688,17 @@ describe('transitions', () => {
     )
   })
 
+  it('announces the first release, and no rollback when the online version was not known before', () => {
+    const first = observe({ versions: {}, history: [] })
+    const start = render([{ appid: APP, observation: first }])
+    const live = observe({ versions: { online: { version: '1.2.3' } }, history: [] })
+    expect(next(start.state, live).transitions).toMatchObject([{ kind: 'released', version: '1.2.3' }])
+    const unknownBefore = render([{ appid: APP, observation: underReview({ userVersion: '2.0.0' }) }])
+    const noVersion = { ...unknownBefore.state, targets: { [APP]: { ...unknownBefore.state.targets[APP] } } }
+    delete noVersion.targets[APP]!.online
+    expect(next(noVersion, underReview({ userVersion: '2.0.0' })).transitions).toEqual([])
+  })
+
   it('keeps what it knew of a target WeChat could not read, so nothing is announced twice', () => {
     const start = first(underReview())
     const unreadable = render([{ appid: APP, error: 'system error' }], start.state)

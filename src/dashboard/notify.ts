@@ -126,10 +126,10 @@ function onlineTransition(
   const online = obs.versions.online?.version
   if (!online || online === before.online) return undefined
   const released =
-    before.online === undefined ||
-    online === obs.review.userVersion ||
-    online === before.gray?.version ||
-    online === before.review?.version
+    online === obs.review.userVersion || online === before.gray?.version || online === before.review?.version
+  // Nothing was known to be online before: only the approved version going online is news (the first release);
+  // anything else is WeChat answering without the version earlier, not a rollback.
+  if (before.online === undefined && !released) return undefined
   const kind: TransitionKind = released ? 'released' : 'rolled-back'
   return {
     kind,
