@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { InputError } from './errors.js'
 import { registerSecret } from './redact.js'
 import { parseGraySchedule, type GraySchedule } from './release/schedule.js'
+import { DEFAULT_TOTAL_LIMIT, parseSize, parseSizeBudget, type SizePolicy } from './report/package-size.js'
 
 export const COMMANDS = [
   'preview',
@@ -45,6 +46,9 @@ export const INPUT_NAMES = [
   'preview-page-path',
   'preview-query',
   'qrcode-branch',
+  'package-size-budget',
+  'package-size-budget-action',
+  'package-size-total-limit',
   'api-base-url',
   'wechat-timeout-seconds',
   'authorizer-access-token',
@@ -217,6 +221,9 @@ const rawSchema = z.object({
   'preview-page-path': z.string().optional(),
   'preview-query': z.string().optional(),
   'qrcode-branch': z.string().optional(),
+  'package-size-budget': z.string().optional(),
+  'package-size-budget-action': oneOf(['warn', 'fail']),
+  'package-size-total-limit': z.string().optional(),
   'api-base-url': z
     .string()
     .regex(/^https?:\/\/[^/\s]+/i, 'must be a URL such as https://api.weixin.qq.com')
@@ -291,6 +298,8 @@ export interface Inputs {
   previewPagePath?: string
   previewQuery?: string
   qrcodeBranch?: string
+  /** WeChat's package limits, the budget and what exceeding it does (preview and upload). */
+  packageSizePolicy: SizePolicy
   apiBaseUrl: string
   wechatTimeoutMs: number
   credentials?: Credentials
@@ -449,6 +458,25 @@ function credentialsFrom(raw: z.infer<typeof rawSchema>, appid: string | undefin
   return undefined
 }
 
+function packageSizePolicy(raw: z.infer<typeof rawSchema>): SizePolicy {
+  let budget: Pick<SizePolicy, 'percent' | 'budgets'>
+  try {
+    budget = parseSizeBudget(raw['package-size-budget'])
+  } catch (error) {
+    throw new InputError('package-size-budget', (error as Error).message)
+  }
+  let totalLimit = DEFAULT_TOTAL_LIMIT
+  if (raw['package-size-total-limit'] !== undefined) {
+    try {
+      totalLimit = parseSize(raw['package-size-total-limit'])
+    } catch (error) {
+      throw new InputError('package-size-total-limit', (error as Error).message)
+    }
+    if (totalLimit <= 0) throw new InputError('package-size-total-limit', 'must be more than 0 bytes')
+  }
+  return { ...budget, totalLimit, action: raw['package-size-budget-action'] ?? 'warn' }
+}
+
 /**
  * Reads and validates all inputs. `get` returns the raw input ('' when missing), like core.getInput.
  * Throws InputError on the first problem, before anything else runs.
@@ -543,6 +571,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     prComment: raw['pr-comment'] ?? true,
     dryRun: raw['dry-run'] ?? false,
     qrcodeBranch: raw['qrcode-branch'] === 'none' ? undefined : (raw['qrcode-branch'] ?? 'wechat-qrcodes'),
+    packageSizePolicy: packageSizePolicy(raw),
     deploymentEnvironment:
       raw['deployment-environment'] === 'none' ? undefined : (raw['deployment-environment'] ?? 'wechat'),
     ...(raw.appid ? { appid: raw.appid } : {}),
@@ -701,6 +730,9 @@ export const INPUT_USAGE: Record<InputName, readonly Command[]> = {
   'preview-page-path': ['preview'],
   'preview-query': ['preview'],
   'qrcode-branch': ['preview'],
+  'package-size-budget': ['preview', 'upload'],
+  'package-size-budget-action': ['preview', 'upload'],
+  'package-size-total-limit': ['preview', 'upload'],
   'api-base-url': PLATFORM,
   'wechat-timeout-seconds': PLATFORM,
   'authorizer-access-token': PLATFORM,
