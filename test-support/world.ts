@@ -61,6 +61,8 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
       }),
     close: async () => {
       await Promise.all([emulator.close(), servicewechat.close(), github.close()])
+      // Every request the action made must follow GitHub's OpenAPI description (fails the test file otherwise).
+      github.assertFollowedDocuments()
     }
   }
 }
