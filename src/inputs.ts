@@ -261,7 +261,10 @@ const rawSchema = z.object({
   'github-token': z.string().optional(),
   'github-app-slug': z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be a GitHub App slug such as github-actions (the name in github.com/apps/<slug>)')
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,99}$/,
+      'must be a GitHub App slug such as github-actions (the name in github.com/apps/<slug>)'
+    )
     .optional(),
   'check-runs': bool('check-runs'),
   'pr-comment': bool('pr-comment'),

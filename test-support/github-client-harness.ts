@@ -34,7 +34,10 @@ export function recordingClock(sleeps: number[], startMs = Date.UTC(2026, 0, 1))
 }
 
 export function clientFor(fake: FakeGitHub, overrides: Partial<GitHubClientOptions> = {}): ClientHarness {
-  const harness = { sleeps: [], writeLines: [], warnings: [], debugLines: [] } as Omit<ClientHarness, 'client'>
+  const harness = { sleeps: [], writeLines: [], warnings: [], debugLines: [] } as Omit<
+    ClientHarness,
+    'client'
+  >
   const client = createGitHubClient({
     token: INSTALLATION_TOKEN,
     apiUrl: fake.url,

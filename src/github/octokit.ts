@@ -69,26 +69,22 @@ export function asHttpFailure(error: unknown): HttpFailure | undefined {
   }
 }
 
-/** GitHub's own words: `message`, plus the `errors[].message` of a 422 "Validation Failed". */
+/** GitHub's own words: `message`, plus each error of a 422 "Validation Failed" (its message, else its code). */
 function githubMessageOf(data: unknown, fallback: string): string {
   if (typeof data === 'string' && data) return data.slice(0, 200)
   if (typeof data !== 'object' || data === null) return fallback
   const { message, errors } = data as { message?: unknown; errors?: unknown }
-  const details = Array.isArray(errors)
-    ? errors
-        .map((entry) =>
-          typeof entry === 'string'
-            ? entry
-            : typeof entry === 'object' &&
-                entry !== null &&
-                typeof (entry as { message?: unknown }).message === 'string'
-              ? (entry as { message: string }).message
-              : ''
-        )
-        .filter(Boolean)
-    : []
+  const details = Array.isArray(errors) ? errors.map(describeValidationError).filter(Boolean) : []
   const head = typeof message === 'string' ? message : fallback
   return details.length > 0 ? `${head}: ${details.join('; ')}` : head
+}
+
+function describeValidationError(entry: unknown): string {
+  if (typeof entry === 'string') return entry
+  if (typeof entry !== 'object' || entry === null) return ''
+  const { message, resource, field, code } = entry as Record<string, unknown>
+  if (typeof message === 'string') return message
+  return [resource, field, code].filter((part) => typeof part === 'string').join(' ')
 }
 
 export function isWriteMethod(method: string): boolean {
