@@ -126,6 +126,14 @@ describe('GitHub request core', () => {
     })
   })
 
+  it('makes writes one at a time and, beyond the first ten of a run, one a second', async () => {
+    github.addPullRequest({ number: 12, headSha: SHA })
+    const { client, sleeps } = clientFor(github)
+    for (let index = 0; index < 12; index++)
+      await client.addIssueComment({ issueNumber: 12, body: `note ${index}` })
+    expect(sleeps).toEqual([1000, 1000])
+  })
+
   describe('permissions', () => {
     it('turns a refused write into GitHubPermissionError naming the permission, and writes nothing', async () => {
       const readOnly = await startFakeGitHub({

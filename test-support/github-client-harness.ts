@@ -1,6 +1,6 @@
 /**
  * The action's GitHub client pointed at a fake GitHub for in-process tests: a clock that records the waits
- * it is asked for instead of waiting, writes not spaced, and the lines the client reports collected.
+ * it is asked for instead of waiting, and the lines the client reports collected.
  */
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../src/github/client.js'
 import type { Clock } from '../src/github/octokit.js'
@@ -43,7 +43,6 @@ export function clientFor(fake: FakeGitHub, overrides: Partial<GitHubClientOptio
     apiUrl: fake.url,
     owner: TEST_OWNER,
     repo: TEST_REPO,
-    paceWrites: false,
     clock: recordingClock(harness.sleeps),
     onWrite: (line) => harness.writeLines.push(line),
     warn: (line) => harness.warnings.push(line),

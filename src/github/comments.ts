@@ -71,10 +71,11 @@ export function createComments(
     return undefined
   }
 
+  /** `marker` finds the comment again after a lost answer; without one a retry cannot tell it from another. */
   async function createComment(
     issueNumber: number,
     body: string,
-    marker: string,
+    marker: string | undefined,
     what: string
   ): Promise<WriteResult> {
     if (
@@ -92,7 +93,7 @@ export function createComments(
       identity.learnFromCreatedObject(response.data.user)
       return { id: response.data.id, url: response.data.html_url, changed: true }
     } catch (error) {
-      if (!isUnanswered(error)) throw error
+      if (!isUnanswered(error) || marker === undefined) throw error
       // No answer: the comment may exist now. Read again instead of posting it twice.
       const found = await findOwnComment(issueNumber, marker)
       if (found?.body === body) return { id: found.id, url: found.html_url, changed: true }
@@ -127,8 +128,7 @@ export function createComments(
         unit: 'characters',
         notice: cutNotice(BODY_LIMIT_CHARACTERS, 'characters')
       })
-      // Without a key a retry cannot tell this comment from another: nothing to read again.
-      return createComment(request.issueNumber, body, '\u0000', 'comment')
+      return createComment(request.issueNumber, body, undefined, 'comment')
     }
     const marker = hiddenMarker(`once:${request.onceKey}`)
     const existing = await findOwnComment(request.issueNumber, marker)

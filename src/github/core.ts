@@ -30,8 +30,6 @@ export interface GitHubClientOptions {
   /** Time for retries and rate limits; tests inject one that records waits. */
   clock?: Clock
   limits?: Partial<RetryLimits>
-  /** Space writes as GitHub asks (default); in-process tests turn it off. */
-  paceWrites?: boolean
 }
 
 export interface GitHubCore {
@@ -81,17 +79,18 @@ export function createCore(options: GitHubClientOptions): GitHubCore {
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
-    ...(options.paceWrites !== undefined ? { paceWrites: options.paceWrites } : {}),
     log: debug
   })
   const identity = new ActionIdentity({
     appSlug: options.appSlug?.trim() || GITHUB_ACTIONS_APP_SLUG,
-    // Installation tokens (GITHUB_TOKEN, App tokens) are refused by GET /user; a personal access token is not.
+    // Installation tokens (GITHUB_TOKEN, App tokens; prefix ghs_) are refused by GET /user; a user's token is not.
     userLogin: () =>
-      octokit.rest.users.getAuthenticated().then(
-        (response) => response.data.login,
-        () => undefined
-      ),
+      options.token.startsWith('ghs_')
+        ? Promise.resolve(undefined)
+        : octokit.rest.users.getAuthenticated().then(
+            (response) => response.data.login,
+            () => undefined
+          ),
     warn
   })
 

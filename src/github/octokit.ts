@@ -9,7 +9,7 @@
  * - `@octokit/plugin-throttling` honours GitHub's rate limits for reads and writes alike: a secondary rate
  *   limit (403/429 naming it, waiting `retry-after` seconds) and an exhausted primary limit
  *   (`x-ratelimit-remaining: 0`, waiting until `x-ratelimit-reset`). GitHub processed none of those requests,
- *   so repeating a write is safe. It also spaces writes as GitHub's best practices ask.
+ *   so repeating a write is safe. Writes go one at a time; beyond the first few, one a second.
  */
 import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
@@ -99,6 +99,13 @@ interface RequestOptions {
   request: { retries?: number; retryCount?: number; [key: string]: unknown }
 }
 
+/**
+ * Best practices: "If you are making a large number of POST, PATCH, PUT, or DELETE requests … wait at least one
+ * second between each request". A run makes a handful; a large fan-out makes many, and those are spaced.
+ */
+export const WRITE_BURST = 10
+export const WRITE_SPACING_MS = 1000
+
 /** What the previous attempt of a call ran into (keyed by the call's options); the next attempt waits accordingly. */
 const previousFailure = new WeakMap<object, HttpFailure>()
 const ownState = new WeakSet<object>()
@@ -122,11 +129,6 @@ export interface OctokitOptions {
   userAgent?: string
   clock?: Clock
   limits?: Partial<RetryLimits>
-  /**
-   * Space writes as GitHub's best practices ask (one a second, three seconds between writes that notify
-   * people). On by default; in-process tests turn it off to keep them fast.
-   */
-  paceWrites?: boolean
   log?: (line: string) => void
 }
 
@@ -134,6 +136,18 @@ export function createOctokit(options: OctokitOptions): Octokit {
   const clock = options.clock ?? systemClock
   const limits: RetryLimits = { ...defaultRetryLimits, ...options.limits }
   const log = (line: string) => options.log?.(redact(line))
+
+  let writes = 0
+  let lastWriteAt = Number.NEGATIVE_INFINITY
+  /** GitHub asks for a second between writes when there are many: the first WRITE_BURST go at once. */
+  async function spaceWrite(): Promise<void> {
+    writes++
+    if (writes > WRITE_BURST) {
+      const wait = lastWriteAt + WRITE_SPACING_MS - clock.now()
+      if (wait > 0) await clock.sleep(wait)
+    }
+    lastWriteAt = clock.now()
+  }
 
   /** Innermost hook: sees every attempt, waits before a repeated one, and keeps writes out of plugin-retry. */
   const attempts = (octokit: { hook: Octokit['hook'] }) => {
@@ -144,8 +158,10 @@ export function createOctokit(options: OctokitOptions): Octokit {
         requestOptions.request = { ...requestOptions.request }
         ownState.add(raw)
       }
-      if (isWriteMethod(requestOptions.method)) requestOptions.request.retries = 0
+      const isWrite = isWriteMethod(requestOptions.method)
+      if (isWrite) requestOptions.request.retries = 0
       const failure = previousFailure.get(raw)
+      if (isWrite && !failure) await spaceWrite()
       if (failure) {
         const attempt = requestOptions.request.retryCount ?? 1
         const wait = waitBefore(failure, attempt, clock)
@@ -177,7 +193,6 @@ export function createOctokit(options: OctokitOptions): Octokit {
       return retrying
     }
 
-  const paced = options.paceWrites ?? true
   const octokit = getOctokit(
     options.token,
     {
@@ -194,7 +209,8 @@ export function createOctokit(options: OctokitOptions): Octokit {
         retryAfterBaseValue: 0,
         onRateLimit: onLimit('rate limit'),
         onSecondaryRateLimit: onLimit('secondary rate limit'),
-        ...(paced ? {} : unpacedGroups())
+        // Writes one at a time; the attempts hook spaces them on the injected clock.
+        ...serialGroups()
       }
     },
     attempts,
@@ -204,8 +220,7 @@ export function createOctokit(options: OctokitOptions): Octokit {
   return octokit
 }
 
-/** Requests still one at a time for writes, but without waiting between them. */
-function unpacedGroups(): { write: Bottleneck.Group; notifications: Bottleneck.Group } {
+function serialGroups(): { write: Bottleneck.Group; notifications: Bottleneck.Group } {
   return {
     write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }),
     notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 })
