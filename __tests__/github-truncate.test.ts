@@ -40,6 +40,14 @@ describe('fitText', () => {
     }
   })
 
+  it('cuts inside a very long line rather than dropping it whole', () => {
+    const text = `Rejected:\n${'理由'.repeat(100)}\n| table |`
+    const cut = fitText(text, { ...bytes, limit: 300, notice: 'cut' })
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(300)
+    expect(cut).toMatch(/^Rejected:\n(理由)+理?\ncut$/u)
+    expect(cut.length).toBeGreaterThan(80)
+  })
+
   it('keeps the given tails, and the hidden markers the cut would lose, whole', () => {
     const marker = '<!-- wechat-miniprogram-release:state {"step":2} -->'
     const text = `${'a\n'.repeat(200)}${marker}`

@@ -1,9 +1,9 @@
 /**
  * GitHub rejects texts over its limits, and not all limits count the same thing: check-run output is limited
  * to 65,535 UTF-8 BYTES ("summary exceeds a maximum bytesize of 65535"), comment and issue bodies to 65,536
- * characters, the job summary to 1 MiB. A text over its limit is cut at a line boundary (never inside a UTF-8
- * sequence or a surrogate pair) and ends with a visible notice, so a reader knows something is missing;
- * hidden markers the action reads back survive the cut.
+ * characters, the job summary to 1 MiB. A text over its limit is cut at a line boundary (inside a very long
+ * line rather than dropping it; never inside a UTF-8 sequence or a surrogate pair) and ends with a visible
+ * notice, so a reader knows something is missing; hidden markers the action reads back survive the cut.
  */
 import { HIDDEN_MARKER } from './markers.js'
 
@@ -65,8 +65,10 @@ export function fitText(text: string, options: FitOptions): string {
 function cutHead(text: string, room: number, unit: LimitUnit): string {
   const head = prefixWithin(text, room, unit)
   const lastNewline = head.lastIndexOf('\n')
-  // At a line boundary when there is one; a single very long line is cut inside it.
-  return (lastNewline > 0 ? head.slice(0, lastNewline) : head).replace(/\s+$/, '')
+  // At a line boundary when that keeps at least half the room; a very long line (a rejection reason, a
+  // stack) is cut inside instead of being dropped whole.
+  const atLine = lastNewline > 0 && sizeOf(head.slice(0, lastNewline), unit) >= room / 2
+  return (atLine ? head.slice(0, lastNewline) : head).replace(/\s+$/, '')
 }
 
 /** The notice GitHub readers see at the end of a cut text. */
