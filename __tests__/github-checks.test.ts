@@ -1,8 +1,18 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { DesiredCheckRun } from '../src/github/client.js'
 import { clearSecrets, registerSecret } from '../src/redact.js'
-import { GITHUB_ACTIONS_APP, startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
-import { clientFor, TEST_OWNER, TEST_REPO } from '../test-support/github-client-harness.js'
+import {
+  GITHUB_ACTIONS_APP,
+  startFakeGitHub,
+  type FakeAppInfo,
+  type FakeGitHub
+} from '../test-support/fake-github.js'
+import {
+  assertFollowedDocumentsAndReset,
+  clientFor,
+  TEST_OWNER,
+  TEST_REPO
+} from '../test-support/github-client-harness.js'
 
 const SHA = 'a'.repeat(40)
 const OTHER_SHA = 'b'.repeat(40)
@@ -45,14 +55,19 @@ describe('check runs', () => {
   })
   afterEach(() => {
     clearSecrets()
-    try {
-      github.assertFollowedDocuments()
-    } finally {
-      github.clearViolations()
-    }
+    assertFollowedDocumentsAndReset(github)
   })
 
   const writes = () => github.writes().map((request) => `${request.method} ${request.path}`)
+  /** An open review run of that App with the name and external_id the action uses. */
+  const plantReviewRun = (app: FakeAppInfo) =>
+    github.addCheckRunOfApp(app, {
+      head_sha: SHA,
+      name: 'WeChat review',
+      external_id: desired().externalId,
+      status: 'in_progress',
+      conclusion: null
+    })
 
   it('creates, updates only what changed, and makes no write when nothing changed', async () => {
     const { client, writeLines } = clientFor(github)
@@ -173,13 +188,7 @@ describe('check runs', () => {
     })
 
     it('with an App token, takes that App’s runs as its own and leaves GitHub Actions’ runs alone', async () => {
-      const actionsRun = github.addCheckRunOfApp(GITHUB_ACTIONS_APP, {
-        head_sha: SHA,
-        name: 'WeChat review',
-        external_id: desired().externalId,
-        status: 'in_progress',
-        conclusion: null
-      })
+      const actionsRun = plantReviewRun(GITHUB_ACTIONS_APP)
       const { client, warnings } = clientFor(github, { token: APP_TOKEN, appSlug: 'release-bot' })
       expect(client.appSlug).toBe('release-bot')
       const created = await client.upsertCheckRun(desired())
@@ -202,13 +211,7 @@ describe('check runs', () => {
 
     it('creates its own run when GitHub refuses to let it modify a run of another App', async () => {
       // Misconfigured: the App token's client believes GitHub Actions' runs are its own.
-      const actionsRun = github.addCheckRunOfApp(GITHUB_ACTIONS_APP, {
-        head_sha: SHA,
-        name: 'WeChat review',
-        external_id: desired().externalId,
-        status: 'in_progress',
-        conclusion: null
-      })
+      const actionsRun = plantReviewRun(GITHUB_ACTIONS_APP)
       const { client, warnings } = clientFor(github, { token: APP_TOKEN })
       const result = await client.upsertCheckRun(
         desired({ title: 'Approved', status: 'completed', conclusion: 'success' })

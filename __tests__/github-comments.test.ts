@@ -1,7 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { stickyMarker } from '../src/github/client.js'
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
-import { clientFor, TEST_OWNER, TEST_REPO } from '../test-support/github-client-harness.js'
+import {
+  assertFollowedDocumentsAndReset,
+  clientFor,
+  TEST_OWNER,
+  TEST_REPO
+} from '../test-support/github-client-harness.js'
 
 const SHA = 'a'.repeat(40)
 const PERSONAL_TOKEN = 'ghp_personaltoken123'
@@ -27,11 +32,7 @@ describe('comments', () => {
     github.resetLog()
   })
   afterEach(() => {
-    try {
-      github.assertFollowedDocuments()
-    } finally {
-      github.clearViolations()
-    }
+    assertFollowedDocumentsAndReset(github)
   })
 
   const commentsOn = (issueNumber: number) =>

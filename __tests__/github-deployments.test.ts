@@ -1,7 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { gitBlobSha, type DeploymentRecord } from '../src/github/client.js'
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
-import { clientFor, TEST_OWNER, TEST_REPO } from '../test-support/github-client-harness.js'
+import {
+  assertFollowedDocumentsAndReset,
+  clientFor,
+  TEST_OWNER,
+  TEST_REPO
+} from '../test-support/github-client-harness.js'
 
 const SHA = 'a'.repeat(40)
 const OTHER_SHA = 'b'.repeat(40)
@@ -24,11 +29,7 @@ describe('deployments and files', () => {
     github.resetLog()
   })
   afterEach(() => {
-    try {
-      github.assertFollowedDocuments()
-    } finally {
-      github.clearViolations()
-    }
+    assertFollowedDocumentsAndReset(github)
   })
 
   const paths = () => github.writes().map((request) => request.path.replace(REPO_PATH, ''))

@@ -159,27 +159,16 @@ describe('the dashboard issue', () => {
       github.setRole('tri', 'triage')
       github.setRole('custom', { name: 'release-captain', base: 'maintain' })
       const { client } = clientFor(github)
-      expect(await client.getCollaboratorPermission('maya')).toEqual({
-        permission: 'write',
-        roleName: 'maintain',
-        role: 'maintain'
-      })
-      expect(await client.getCollaboratorPermission('tri')).toEqual({
-        permission: 'read',
-        roleName: 'triage',
-        role: 'triage'
-      })
       // GitHub reports a custom role's base as the legacy permission: maintain becomes write (fail safe).
-      expect(await client.getCollaboratorPermission('custom')).toEqual({
-        permission: 'write',
-        roleName: 'release-captain',
-        role: 'write'
-      })
-      expect(await client.getCollaboratorPermission('stranger')).toEqual({
-        permission: 'none',
-        roleName: 'none',
-        role: 'none'
-      })
+      const expected: Array<[string, string, string, string]> = [
+        ['maya', 'write', 'maintain', 'maintain'],
+        ['tri', 'read', 'triage', 'triage'],
+        ['custom', 'write', 'release-captain', 'write'],
+        ['stranger', 'none', 'none', 'none']
+      ]
+      for (const [login, permission, roleName, role] of expected) {
+        expect(await client.getCollaboratorPermission(login)).toEqual({ permission, roleName, role })
+      }
       expect(await client.getCollaboratorPermission(TEST_OWNER)).toMatchObject({ role: 'admin' })
       expect(hasRoleAtLeast('maintain', 'maintain')).toBe(true)
       expect(hasRoleAtLeast('write', 'maintain')).toBe(false)

@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
-import { clientFor, TEST_OWNER, TEST_REPO } from '../test-support/github-client-harness.js'
+import {
+  assertFollowedDocumentsAndReset,
+  clientFor,
+  TEST_OWNER,
+  TEST_REPO
+} from '../test-support/github-client-harness.js'
 
 const sha = (char: string) => char.repeat(40)
 
@@ -14,11 +19,7 @@ describe('pull requests, commit ranges and tags', () => {
     await github.close()
   })
   afterEach(() => {
-    try {
-      github.assertFollowedDocuments()
-    } finally {
-      github.clearViolations()
-    }
+    assertFollowedDocumentsAndReset(github)
   })
 
   it('lists the merged pull request of a commit on the default branch, and open and merged ones elsewhere', async () => {

@@ -8,7 +8,12 @@ import {
   type GitHubClient
 } from '../src/github/client.js'
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
-import { clientFor, TEST_OWNER, TEST_REPO } from '../test-support/github-client-harness.js'
+import {
+  assertFollowedDocumentsAndReset,
+  clientFor,
+  TEST_OWNER,
+  TEST_REPO
+} from '../test-support/github-client-harness.js'
 
 const SHA = 'a'.repeat(40)
 const REPO_PATH = `/repos/${TEST_OWNER}/${TEST_REPO}`
@@ -39,11 +44,7 @@ describe('GitHub request core', () => {
     github.resetLog()
   })
   afterEach(() => {
-    try {
-      github.assertFollowedDocuments()
-    } finally {
-      github.clearViolations()
-    }
+    assertFollowedDocumentsAndReset(github)
   })
 
   describe('retries', () => {

@@ -6,6 +6,15 @@ import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from 
 import type { Clock } from '../src/github/octokit.js'
 import type { FakeGitHub } from './fake-github.js'
 
+/** After each test: the requests followed GitHub's documents (throws otherwise); the record starts afresh. */
+export function assertFollowedDocumentsAndReset(fake: FakeGitHub): void {
+  try {
+    fake.assertFollowedDocuments()
+  } finally {
+    fake.clearViolations()
+  }
+}
+
 export const TEST_OWNER = 'octo-org'
 export const TEST_REPO = 'mini-app'
 /** An installation token: the fake treats it as GitHub Actions' (GITHUB_TOKEN). */

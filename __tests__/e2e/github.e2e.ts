@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { checkExternalId } from '../../src/release/common.js'
-import { GITHUB_ACTIONS_APP } from '../../test-support/fake-github.js'
+import { GITHUB_ACTIONS_APP, type FakeAppInfo } from '../../test-support/fake-github.js'
 import { expectSuccess } from '../../test-support/run-action.js'
 import { seedApprovedVersion } from '../../test-support/seed-version.js'
 import { startWorld, type World } from '../../test-support/world.js'
@@ -42,6 +42,21 @@ function reviewRuns(sha: string) {
   return world.github.state.checkRuns.filter((run) => run.head_sha === sha && run.name === 'WeChat review')
 }
 
+/** A version under review whose commit already has an open "WeChat review" run of `app` for it. */
+async function underReviewWithRunOf(app: FakeAppInfo, appid: string, version: string) {
+  const sha = nextSha()
+  await seedApprovedVersion(world, appid, version, sha, { approve: false })
+  const run = world.github.addCheckRunOfApp(app, {
+    head_sha: sha,
+    name: 'WeChat review',
+    external_id: checkExternalId('review', appid, version),
+    status: 'in_progress',
+    conclusion: null,
+    output: { title: 'Planted', summary: 'Not the action’s', text: null }
+  })
+  return { sha, run }
+}
+
 beforeAll(async () => {
   world = await startWorld({}, { appTokens: { [APP_TOKEN]: RELEASE_APP } })
   world.github.addCommit('f'.repeat(40))
@@ -54,16 +69,7 @@ afterAll(async () => {
 describe('check runs of other Apps', () => {
   it('leaves a run of another App with the same name and external_id alone and makes its own', async () => {
     const appid = 'wxa000000000000001'
-    const sha = nextSha()
-    await seedApprovedVersion(world, appid, '3.0.0', sha, { approve: false })
-    const planted = world.github.addCheckRunOfApp(RELEASE_APP, {
-      head_sha: sha,
-      name: 'WeChat review',
-      external_id: checkExternalId('review', appid, '3.0.0'),
-      status: 'in_progress',
-      conclusion: null,
-      output: { title: 'Planted', summary: 'Not the action’s', text: null }
-    })
+    const { sha, run: planted } = await underReviewWithRunOf(RELEASE_APP, appid, '3.0.0')
     world.emulator.control.approve(appid)
     world.github.resetLog()
     const run = await sync(appid)
@@ -85,15 +91,7 @@ describe('check runs of other Apps', () => {
 
   it('with an App token and github-app-slug, keeps updating that App’s run and leaves GITHUB_TOKEN’s alone', async () => {
     const appid = 'wxa000000000000002'
-    const sha = nextSha()
-    await seedApprovedVersion(world, appid, '3.1.0', sha, { approve: false })
-    const actionsRun = world.github.addCheckRunOfApp(GITHUB_ACTIONS_APP, {
-      head_sha: sha,
-      name: 'WeChat review',
-      external_id: checkExternalId('review', appid, '3.1.0'),
-      status: 'in_progress',
-      conclusion: null
-    })
+    const { sha, run: actionsRun } = await underReviewWithRunOf(GITHUB_ACTIONS_APP, appid, '3.1.0')
     const inputs = { 'github-token': APP_TOKEN, 'github-app-slug': RELEASE_APP.slug }
     expectSuccess(await sync(appid, inputs))
     world.emulator.control.approve(appid)

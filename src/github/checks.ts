@@ -257,15 +257,8 @@ export function createChecks(core: GitHubCore) {
           repo,
           name: desired.name,
           head_sha: desired.sha,
-          external_id: desired.externalId,
-          status: prepared.status,
-          ...(prepared.conclusion ? { conclusion: prepared.conclusion } : {}),
-          ...(prepared.status === 'completed' && desired.completedAt
-            ? { completed_at: desired.completedAt }
-            : {}),
           ...(desired.startedAt ? { started_at: desired.startedAt } : {}),
-          ...(desired.detailsUrl ? { details_url: desired.detailsUrl } : {}),
-          output: outputOf(prepared)
+          ...stateFields(desired, prepared, false)
         })
       )
       const created = response.data as unknown as RawCheckRun
@@ -307,15 +300,8 @@ export function createChecks(core: GitHubCore) {
             owner,
             repo,
             check_run_id: existing.id,
-            external_id: desired.externalId,
-            status: prepared.status,
-            ...(prepared.conclusion ? { conclusion: prepared.conclusion } : {}),
-            ...(prepared.status === 'completed' && desired.completedAt
-              ? { completed_at: desired.completedAt }
-              : {}),
-            ...(desired.detailsUrl ? { details_url: desired.detailsUrl } : {}),
             // An empty text is sent only to clear the text an earlier state had.
-            output: outputOf(prepared, Boolean(existing.output.text))
+            ...stateFields(desired, prepared, Boolean(existing.output.text))
           })
       )
       return { id: response.data.id, url: response.data.html_url ?? '', changed: true }
@@ -332,14 +318,19 @@ export function createChecks(core: GitHubCore) {
   return { findCheckRuns, getCheckRun, upsertCheckRun }
 }
 
-function outputOf(
-  prepared: PreparedCheckRun,
-  clearText = false
-): { title: string; summary: string; text?: string } {
+/** What create and update both send: the run's identity, state and output. */
+function stateFields(desired: DesiredCheckRun, prepared: PreparedCheckRun, clearText: boolean) {
   return {
-    title: prepared.title,
-    summary: prepared.summary,
-    ...(prepared.text || clearText ? { text: prepared.text } : {})
+    external_id: desired.externalId,
+    status: prepared.status,
+    ...(prepared.conclusion ? { conclusion: prepared.conclusion } : {}),
+    ...(prepared.status === 'completed' && desired.completedAt ? { completed_at: desired.completedAt } : {}),
+    ...(desired.detailsUrl ? { details_url: desired.detailsUrl } : {}),
+    output: {
+      title: prepared.title,
+      summary: prepared.summary,
+      ...(prepared.text || clearText ? { text: prepared.text } : {})
+    }
   }
 }
 
