@@ -2,41 +2,65 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@je
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fitJobSummary, JOB_SUMMARY_LIMIT, writeJobSummary } from '../src/github/summary.js'
-import { cutNotice, truncateForGitHub } from '../src/github/truncate.js'
+import { fitJobSummary, JOB_SUMMARY_LIMIT, writeJobSummary } from '../src/github/job-summary.js'
+import { cutNotice, fitText, sizeOf } from '../src/github/truncate.js'
 
-describe('truncateForGitHub', () => {
-  const notice = cutNotice(100)
+describe('fitText', () => {
+  const chars = { limit: 100, unit: 'characters' as const, notice: cutNotice(100, 'characters') }
+  const bytes = { limit: 100, unit: 'bytes' as const, notice: cutNotice(100, 'bytes') }
 
   it('leaves a text within the limit alone', () => {
-    expect(truncateForGitHub('short\ntext', 100, notice)).toBe('short\ntext')
-    expect(truncateForGitHub('x'.repeat(100), 100, notice)).toBe('x'.repeat(100))
+    expect(fitText('short\ntext', chars)).toBe('short\ntext')
+    expect(fitText('x'.repeat(100), chars)).toBe('x'.repeat(100))
+    expect(fitText('x'.repeat(100), bytes)).toBe('x'.repeat(100))
   })
 
   it('cuts at a line boundary and ends with the notice', () => {
     const text = Array.from({ length: 20 }, (_, index) => `line ${index}`).join('\n')
-    const cut = truncateForGitHub(text, 100, notice)
+    const cut = fitText(text, chars)
     expect(cut.length).toBeLessThanOrEqual(100)
-    // Whole lines only: eight of them fit next to the notice.
-    expect(cut).toBe(`line 0\nline 1\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\n${notice}`)
+    expect(cut).toBe(`line 0\nline 1\nline 2\nline 3\nline 4\nline 5\nline 6\n${chars.notice}`)
   })
 
-  it('cuts inside a single long line without splitting a surrogate pair', () => {
-    const text = '😀'.repeat(100)
-    const cut = truncateForGitHub(text, 80, notice)
-    expect(cut.length).toBeLessThanOrEqual(80)
-    expect(cut).toMatch(/^(😀)+\n…/u)
+  it('counts UTF-8 bytes where GitHub does: CJK text within the characters but over the bytes is cut', () => {
+    const text = Array.from({ length: 10 }, () => '审核'.repeat(5)).join('\n')
+    expect(text.length).toBeLessThan(200)
+    expect(Buffer.byteLength(text)).toBeGreaterThan(200)
+    const cut = fitText(text, { ...bytes, limit: 200, notice: cutNotice(200, 'bytes') })
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(200)
+    expect(cut).toMatch(/^((审核){5}\n)+… \(cut to fit GitHub's limit of 200 bytes\)$/u)
   })
 
-  it('keeps the given tails whole', () => {
-    const marker = '<!-- keep me -->'
-    const cut = truncateForGitHub('a\n'.repeat(200), 100, notice, { keep: [marker] })
-    expect(cut.length).toBeLessThanOrEqual(100)
-    expect(cut.endsWith(`${notice}\n${marker}`)).toBe(true)
+  it('cuts inside a single long line without splitting a UTF-8 sequence or a surrogate pair', () => {
+    for (const unit of ['bytes', 'characters'] as const) {
+      const cut = fitText('😀'.repeat(100), { limit: 80, unit, notice: 'cut' })
+      expect(sizeOf(cut, unit)).toBeLessThanOrEqual(80)
+      expect(cut).toMatch(/^(😀)+\ncut$/u)
+      expect(Buffer.from(cut, 'utf8').toString('utf8')).toBe(cut)
+    }
+  })
+
+  it('cuts inside a very long line rather than dropping it whole', () => {
+    const text = `Rejected:\n${'理由'.repeat(100)}\n| table |`
+    const cut = fitText(text, { ...bytes, limit: 300, notice: 'cut' })
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(300)
+    expect(cut).toMatch(/^Rejected:\n(理由)+理?\ncut$/u)
+    expect(cut.length).toBeGreaterThan(80)
+  })
+
+  it('keeps the given tails, and the hidden markers the cut would lose, whole', () => {
+    const marker = '<!-- wechat-miniprogram-release:state {"step":2} -->'
+    const text = `${'a\n'.repeat(200)}${marker}`
+    const kept = fitText(text, { ...bytes, limit: 150, keepMarkers: true, keep: ['<!-- keep me -->'] })
+    expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(150)
+    expect(kept.endsWith(`${bytes.notice}\n<!-- keep me -->\n${marker}`)).toBe(true)
+    // A marker still inside the kept part is not repeated.
+    const early = fitText(`${marker}\n${'b\n'.repeat(200)}`, { ...bytes, limit: 150, keepMarkers: true })
+    expect(early.split(marker)).toHaveLength(2)
   })
 
   it('returns the notice alone when nothing else fits', () => {
-    expect(truncateForGitHub('abcdef', 3, 'notice')).toBe('not')
+    expect(fitText('abcdef', { limit: 3, unit: 'bytes', notice: 'notice' })).toBe('not')
   })
 })
 

@@ -84,6 +84,7 @@ export const INPUT_NAMES = [
   'rollback-to',
   'deployment-environment',
   'github-token',
+  'github-app-slug',
   'check-runs',
   'pr-comment',
   'dry-run'
@@ -265,6 +266,13 @@ const rawSchema = z.object({
   'rollback-to': z.string().regex(SEMVERISH, 'must be a version name such as 1.2.2').optional(),
   'deployment-environment': z.string().max(255).optional(),
   'github-token': z.string().optional(),
+  'github-app-slug': z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,99}$/,
+      'must be a GitHub App slug such as github-actions (the name in github.com/apps/<slug>)'
+    )
+    .optional(),
   'check-runs': bool('check-runs'),
   'pr-comment': bool('pr-comment'),
   'dry-run': bool('dry-run')
@@ -331,6 +339,8 @@ export interface Inputs {
   rollbackTo?: string
   deploymentEnvironment?: string
   githubToken?: string
+  /** The App whose installation token github-token is: its check runs, comments and issues are the action's own. */
+  githubAppSlug: string
   checkRuns: boolean
   prComment: boolean
   dryRun: boolean
@@ -567,6 +577,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     grayDeadlineAction: raw['gray-deadline-action'] ?? 'warn',
     grayDeadlineMarginHours,
     releaseOnApproval: raw['release-on-approval'] ?? 'off',
+    githubAppSlug: raw['github-app-slug'] ?? 'github-actions',
     checkRuns: raw['check-runs'] ?? true,
     prComment: raw['pr-comment'] ?? true,
     dryRun: raw['dry-run'] ?? false,
@@ -768,6 +779,7 @@ export const INPUT_USAGE: Record<InputName, readonly Command[]> = {
   'rollback-to': ['rollback'],
   'deployment-environment': DEPLOYING,
   'github-token': COMMANDS,
+  'github-app-slug': COMMANDS,
   'check-runs': PLATFORM,
   'pr-comment': ['preview', ...PLATFORM],
   'dry-run': COMMANDS

@@ -11,7 +11,7 @@ import { errorMessage } from './errors.js'
 import { readInputs, UPLOADING_COMMANDS, type Command, type Inputs } from './inputs.js'
 import { log } from './log.js'
 import { redact, setSecretSink } from './redact.js'
-import { writeJobSummary } from './github/summary.js'
+import { writeJobSummary } from './github/job-summary.js'
 
 /** Each command's module is loaded only when it runs: sync and friends never load the upload code. */
 const COMMAND_MODULES: Record<Command, () => Promise<{ execute: CommandExecutor }>> = {

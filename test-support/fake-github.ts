@@ -1,27 +1,71 @@
 /**
  * A stateful fake of the GitHub REST API on loopback (node:http, 127.0.0.1, port 0), laid out like GitHub
- * Enterprise Server (`<server>/api/v3`) so that API and web URLs differ as they do on github.com. It serves
- * the routes the action's GitHub client uses with GitHub's response shapes, status codes, `Link` pagination,
- * validation (422) and permissions (403), and records every request for assertions. Unit tests use it
- * in-process; end-to-end tests point the bundled action at it with GITHUB_API_URL=<url>.
+ * Enterprise Server (`<server>/api/v3`) so that API and web URLs differ as they do on github.com.
+ *
+ * It follows GitHub's documents, not the action's client:
+ * - Every request is checked against GitHub's official OpenAPI description (github-openapi.ts): an unknown
+ *   route or method answers 404, a parameter or body that breaks the schema answers 422 "Invalid request",
+ *   and every finding (also undocumented fields GitHub would ignore) is recorded; `violations()` lists them
+ *   and end-to-end worlds fail on any. Every answer the fake gives is checked against the description's
+ *   response schema too, so the fake cannot drift from GitHub's shapes unnoticed (`fakeFindings()`).
+ * - Behaviour beyond the schema rests on GitHub's documents (cited in docs/platform-conformance-github.md):
+ *   check-run output limited in UTF-8 bytes; runs owned by the App that created them (PATCH by another App
+ *   → 403); `stale` after 14 days incomplete (injectable clock); issues, labels and comments with authors;
+ *   issue edits by people with the `issues.edited` webhook payload; collaborator permissions per user;
+ *   `/commits/{sha}/pulls` returning the merged pull request for a commit on the default branch and merged
+ *   and open ones otherwise; compare over a commit graph; primary and secondary rate limits on demand.
+ *
+ * Tokens: any token acts as GitHub Actions' installation (GITHUB_TOKEN) unless listed in `appTokens` (another
+ * App's installation token) or `userTokens` (a personal access token).
  */
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import {
+  appJson,
+  commentJson,
+  commitJson,
+  issueJson,
+  labelJson,
+  repositoryJson,
+  timestamp,
+  userJson,
+  type FakeAppInfo,
+  type FakeComment,
+  type FakeIssue,
+  type FakeLabel,
+  type FakeUser,
+  type JsonContext
+} from './fake-github-json.js'
+import { checkRequest, checkResponse } from './github-openapi.js'
+import { validateWebhookPayload } from './github-webhooks.js'
+
+export type { FakeAppInfo, FakeComment, FakeIssue, FakeLabel, FakeUser } from './fake-github-json.js'
 
 export type FakeScope = 'checks' | 'pull-requests' | 'issues' | 'deployments' | 'contents'
 export type FakeLevel = 'write' | 'read' | 'none'
+export type FakeRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'
+
+/** GitHub Actions' App: the App of GITHUB_TOKEN. */
+export const GITHUB_ACTIONS_APP: FakeAppInfo = { id: 15368, slug: 'github-actions', name: 'GitHub Actions' }
 
 export interface FakeGitHubOptions {
   owner: string
   repo: string
   defaultBranch?: string
-  /** What the token may do; every scope defaults to write. */
+  /** What GITHUB_TOKEN may do; every scope defaults to write. */
   permissions?: Partial<Record<FakeScope, FakeLevel>>
-  /** Author of comments made with an installation token (GITHUB_TOKEN). */
-  botLogin?: string
-  /** Tokens that act as a user (personal access tokens): token → login. Others act as the bot. */
+  /** Installation tokens of other GitHub Apps: token → App (id and name are derived when absent). */
+  appTokens?: Record<string, { slug: string; id?: number; name?: string }>
+  /** Tokens that act as a user (personal access tokens): token → login. */
   userTokens?: Record<string, string>
+  /** The clock in ms since the epoch (default: the real one); `advance()` moves the fake's time on. */
+  now?: () => number
+  /**
+   * Check requests and answers against GitHub's description (default). Only a benchmark that times the
+   * action's own work may turn it off; tests never do.
+   */
+  validate?: boolean
 }
 
 export interface RecordedRequest {
@@ -32,6 +76,16 @@ export interface RecordedRequest {
   /** Lower-cased header names; `authorization` is left out. */
   headers: Record<string, string>
   body: unknown
+}
+
+/** A request that does not follow GitHub's OpenAPI description (or a documented rule beyond it). */
+export interface Violation {
+  method: string
+  path: string
+  /** `rejected`: GitHub refuses it too; `undocumented`: GitHub's behaviour is not documented for it. */
+  kind: 'rejected' | 'undocumented'
+  status?: number
+  message: string
 }
 
 export interface FakeCheckRun {
@@ -47,20 +101,10 @@ export interface FakeCheckRun {
   output: { title: string | null; summary: string | null; text: string | null }
   /** Kept for assertions; GitHub does not return a run's actions, and neither does the fake. */
   actions: Array<{ label: string; description: string; identifier: string }>
-}
-
-export interface FakeUser {
-  login: string
-  type: 'Bot' | 'User'
-}
-
-export interface FakeComment {
-  id: number
-  issue_number: number
-  body: string
-  user: FakeUser
-  created_at: string
-  updated_at: string
+  /** The App that created the run; only it may modify the run. */
+  app: FakeAppInfo
+  /** When the run was created (ms), for `stale`. */
+  created_ms: number
 }
 
 export interface FakeDeployment {
@@ -75,6 +119,7 @@ export interface FakeDeployment {
   required_contexts: string[] | undefined
   production_environment: boolean
   transient_environment: boolean
+  creator: FakeUser
   created_at: string
 }
 
@@ -85,13 +130,22 @@ export interface FakeDeploymentStatus {
   description: string
   log_url: string
   environment_url: string
+  creator: FakeUser
   created_at: string
 }
 
 export interface FakePullRequest {
   number: number
   headSha: string
+  headRef: string
+  baseRef: string
   state: 'open' | 'closed'
+  title: string
+  user: FakeUser
+  merged_at: string | null
+  merge_commit_sha: string | null
+  /** The pull request's own commits (its head included). */
+  commits: string[]
 }
 
 interface FakeCommit {
@@ -99,6 +153,7 @@ interface FakeCommit {
   tree: string
   parents: string[]
   message: string
+  date: string
 }
 
 interface FakeTagObject {
@@ -110,6 +165,9 @@ interface FakeTagObject {
 
 export interface FakeGitHubState {
   checkRuns: FakeCheckRun[]
+  /** Issues and pull requests share GitHub's issue numbers; a pull request's entry has `pull_request`. */
+  issues: FakeIssue[]
+  labels: FakeLabel[]
   comments: FakeComment[]
   deployments: FakeDeployment[]
   deploymentStatuses: FakeDeploymentStatus[]
@@ -123,7 +181,13 @@ export interface FakeGitHubState {
   trees: Map<string, Map<string, string>>
   blobs: Map<string, Buffer>
   tags: Map<string, FakeTagObject>
+  /** login → repository role (a custom role names its base role). */
+  collaborators: Map<string, FakeRole | { name: string; base: FakeRole }>
 }
+
+export type RateLimit =
+  | { kind: 'secondary'; status?: 403 | 429; retryAfterSeconds?: number }
+  | { kind: 'primary'; status?: 403 | 429; resetAtSeconds: number }
 
 export interface FakeGitHub {
   /** API root, for GITHUB_API_URL. */
@@ -131,14 +195,58 @@ export interface FakeGitHub {
   /** Web root, for GITHUB_SERVER_URL. */
   serverUrl: string
   state: FakeGitHubState
-  addCommit(sha: string, message?: string): void
+  /** The fake's clock now (ms); moved on by `advance`. */
+  now(): number
+  advance(ms: number): void
+  addCommit(sha: string, message?: string, options?: { parents?: string[] }): void
+  /** A new commit on top of the branch (created from the default branch when missing); returns its sha. */
+  commitToBranch(branch: string, message: string, sha?: string): string
   addTag(name: string, sha: string, options?: { annotated?: boolean }): void
-  addPullRequest(pull: { number: number; headSha: string; state?: 'open' | 'closed' }): void
+  addPullRequest(pull: {
+    number: number
+    headSha: string
+    state?: 'open' | 'closed'
+    base?: string
+    title?: string
+    author?: string
+    commits?: string[]
+  }): FakePullRequest
+  /** Merges the pull request into its base branch with a merge commit; returns the merge commit's sha. */
+  mergePullRequest(number: number, options?: { mergeSha?: string }): string
   addComment(issueNumber: number, comment: { body: string; login: string; type: 'Bot' | 'User' }): FakeComment
+  /** An issue opened by someone (a person, or another App's bot). */
+  openIssue(issue: {
+    title: string
+    body: string
+    labels?: string[]
+    login: string
+    type?: 'Bot' | 'User'
+  }): FakeIssue
+  /**
+   * A person edits an issue's body in GitHub's UI: the body changes and the `issues.edited` webhook payload
+   * GitHub would send is returned (checked against GitHub's webhook schema).
+   */
+  editIssueAsUser(issueNumber: number, login: string, body: string): Record<string, unknown>
+  /** A person comments on an issue; returns the `issue_comment.created` payload (checked against the schema). */
+  commentAsUser(issueNumber: number, login: string, body: string): Record<string, unknown>
+  /** The user's role on the repository (GET …/collaborators/{username}/permission). */
+  setRole(login: string, role: FakeRole | { name: string; base: FakeRole }): void
+  /** A check run made by another App (planted, or by other CI). */
+  addCheckRunOfApp(
+    app: FakeAppInfo,
+    run: Partial<Omit<FakeCheckRun, 'app' | 'id'>> & { head_sha: string; name: string }
+  ): FakeCheckRun
   requests(): RecordedRequest[]
   /** Non-GET requests only. */
   writes(): RecordedRequest[]
   resetLog(): void
+  /** Requests that did not follow GitHub's OpenAPI description or documented rules. */
+  violations(): Violation[]
+  clearViolations(): void
+  /** Answers of the fake's that do not follow the description's response schemas (bugs of the fake). */
+  fakeFindings(): string[]
+  /** Throws, listing them, when any request broke GitHub's documents or any answer broke the fake's shapes. */
+  assertFollowedDocuments(): void
   /** The next request matching method and path (exact string or pattern) fails once with this answer. */
   failNext(
     method: string,
@@ -147,28 +255,43 @@ export interface FakeGitHub {
     body?: unknown,
     headers?: Record<string, string>
   ): void
+  /** The next matching request is made, but its answer is lost: the client sees `status` (default 502). */
+  loseAnswerNext(method: string, pathPattern: string | RegExp, status?: number): void
+  /** The next matching request is refused by a rate limit, as GitHub refuses it. */
+  rateLimitNext(method: string, pathPattern: string | RegExp, limit: RateLimit): void
   close(): Promise<void>
 }
 
 const API_PREFIX = '/api/v3'
-const OUTPUT_LIMIT = 65535
-const COMMENT_LIMIT = 65536
-const CHECK_STATUSES = ['queued', 'in_progress', 'completed']
-const CHECK_CONCLUSIONS = [
-  'success',
-  'failure',
-  'neutral',
-  'cancelled',
-  'skipped',
-  'timed_out',
-  'action_required'
-]
-const DEPLOYMENT_STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success']
+const OUTPUT_BYTES = 65535
+const BODY_CHARACTERS = 65536
+const STALE_AFTER_MS = 14 * 24 * 3600 * 1000
+const DOCS = 'https://docs.github.com/rest'
+const ROLE_PERMISSION: Record<FakeRole, string> = {
+  admin: 'admin',
+  maintain: 'write',
+  write: 'write',
+  triage: 'read',
+  read: 'read',
+  none: 'none'
+}
+
+/**
+ * Where GitHub's documents say more than the response schema: GitHub's checks guide documents the conclusion
+ * `stale` (set by GitHub alone), which the check-run response schema's enum leaves out.
+ */
+function documentedBeyondSchema(path: string, value: unknown): boolean {
+  if (value === 'stale' && /\/conclusion$/.test(path)) return true
+  // A deployment status made without a log URL: the schema requires target_url, GitHub has none to give.
+  // The action always sends log_url, so only the fake's own tests meet this.
+  return value === '' && /\/target_url$/.test(path)
+}
 
 class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {}
   ) {
     super(message)
@@ -177,6 +300,11 @@ class HttpError extends Error {
 
 const notFound = () => new HttpError(404, 'Not Found')
 const invalid = (detail: string) => new HttpError(422, `Invalid request.\n\n${detail}`)
+/** GitHub's model-level refusals: "Validation Failed" with one error per field. */
+const validationFailed = (resource: string, field: string, code: string, message?: string) =>
+  new HttpError(422, 'Validation Failed', {
+    errors: [{ resource, code, field, ...(message ? { message } : {}) }]
+  })
 
 function sha1(text: string | Buffer): string {
   return createHash('sha1').update(text).digest('hex')
@@ -189,16 +317,12 @@ function gitBlobSha(content: Buffer): string {
     .digest('hex')
 }
 
-interface Route {
-  method: string
-  pattern: RegExp
-  handle: (match: string[], request: ParsedRequest) => Reply
-}
+type Actor = { kind: 'app'; app: FakeAppInfo; bot: FakeUser } | { kind: 'user'; user: FakeUser }
 
 interface ParsedRequest {
   query: Record<string, string>
   body: Record<string, unknown>
-  token: string
+  actor: Actor
   origin: string
 }
 
@@ -208,10 +332,23 @@ interface Reply {
   headers?: Record<string, string>
 }
 
+interface Route {
+  method: string
+  pattern: RegExp
+  handle: (match: string[], request: ParsedRequest) => Reply
+}
+
+interface Injected {
+  method: string
+  pattern: string | RegExp
+  reply: () => Reply
+  /** Make the request first, then answer with `reply` (an answer lost on the way back). */
+  afterProcessing?: boolean
+}
+
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
   const { owner, repo } = options
   const defaultBranch = options.defaultBranch ?? 'main'
-  const botLogin = options.botLogin ?? 'github-actions[bot]'
   const permissions: Record<FakeScope, FakeLevel> = {
     checks: 'write',
     'pull-requests': 'write',
@@ -220,22 +357,28 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     contents: 'write',
     ...options.permissions
   }
+  let offsetMs = 0
+  const clock = () => (options.now?.() ?? Date.now()) + offsetMs
+  const now = () => timestamp(clock())
   let nextId = 1_000_001
   const newId = () => nextId++
-  const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
   const log: RecordedRequest[] = []
-  const failures: Array<{
-    method: string
-    pattern: string | RegExp
-    status: number
-    body: unknown
-    headers: Record<string, string>
-  }> = []
+  const violations: Violation[] = []
+  const fakeFindings: string[] = []
+  const injected: Injected[] = []
   let serverUrl = ''
-  const issues = new Set<number>()
+  const context = (): JsonContext => ({
+    serverUrl,
+    apiUrl: `${serverUrl}${API_PREFIX}`,
+    owner,
+    repo,
+    defaultBranch
+  })
 
   const state: FakeGitHubState = {
     checkRuns: [],
+    issues: [],
+    labels: [],
     comments: [],
     deployments: [],
     deploymentStatuses: [],
@@ -245,6 +388,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     trees: new Map(),
     blobs: new Map(),
     tags: new Map(),
+    collaborators: new Map([[owner, 'admin']]),
     get files() {
       const files: Record<string, Record<string, Buffer>> = {}
       for (const [ref, sha] of state.refs) {
@@ -268,16 +412,38 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     state.trees.set(sha, new Map(entries))
     return sha
   }
-  function storeCommit(tree: string, parents: string[], message: string): string {
-    const sha = sha1(`commit ${tree} ${parents.join(',')} ${message} ${nextId++}`)
-    state.commits.set(sha, { sha, tree, parents, message })
-    return sha
+  function storeCommit(tree: string, parents: string[], message: string, sha?: string): string {
+    const id = sha ?? sha1(`commit ${tree} ${parents.join(',')} ${message} ${nextId++}`)
+    state.commits.set(id, { sha: id, tree, parents, message, date: now() })
+    return id
   }
   state.refs.set(`refs/heads/${defaultBranch}`, storeCommit(emptyTree, [], 'Initial commit'))
 
-  // ---- helpers -------------------------------------------------------------------------------------
+  // ---- identities ------------------------------------------------------------------------------------
 
-  function requirePermission(scope: FakeScope | FakeScope[], level: 'read' | 'write'): void {
+  const appsByToken = new Map<string, FakeAppInfo>()
+  for (const [token, app] of Object.entries(options.appTokens ?? {})) {
+    appsByToken.set(token, {
+      slug: app.slug,
+      id: app.id ?? 500_000 + appsByToken.size,
+      name: app.name ?? app.slug
+    })
+  }
+
+  function actorFor(token: string): Actor {
+    const login = options.userTokens?.[token]
+    if (login) return { kind: 'user', user: { login, type: 'User' } }
+    const app = appsByToken.get(token) ?? GITHUB_ACTIONS_APP
+    return { kind: 'app', app, bot: { login: `${app.slug}[bot]`, type: 'Bot' } }
+  }
+
+  function authorOf(actor: Actor): FakeUser {
+    return actor.kind === 'app' ? actor.bot : actor.user
+  }
+
+  function requirePermission(actor: Actor, scope: FakeScope | FakeScope[], level: 'read' | 'write'): void {
+    // Other Apps' tokens and personal tokens are granted everything here; GITHUB_TOKEN has the job's permissions.
+    if (actor.kind !== 'app' || actor.app.id !== GITHUB_ACTIONS_APP.id) return
     const scopes = Array.isArray(scope) ? scope : [scope]
     const allowed = scopes.some((name) => {
       const granted = permissions[name]
@@ -286,10 +452,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     if (!allowed) throw new HttpError(403, 'Resource not accessible by integration')
   }
 
-  function actor(token: string): FakeUser {
-    const login = options.userTokens?.[token]
-    return login ? { login, type: 'User' } : { login: botLogin, type: 'Bot' }
-  }
+  // ---- commits, refs and the commit graph ------------------------------------------------------------
 
   function resolveCommitish(ref: string): string | undefined {
     if (state.commits.has(ref)) return ref
@@ -302,22 +465,85 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     return undefined
   }
 
-  function paginate<T>(items: T[], request: ParsedRequest, path: string): Reply & { body: T[] } {
-    const perPage = Math.min(100, Math.max(1, Number(request.query.per_page ?? 30) || 30))
-    const page = Math.max(1, Number(request.query.page ?? 1) || 1)
-    const lastPage = Math.max(1, Math.ceil(items.length / perPage))
-    const slice = items.slice((page - 1) * perPage, page * perPage)
-    const link = (target: number) => {
-      const query = new URLSearchParams({ ...request.query, per_page: String(perPage), page: String(target) })
-      return `<${request.origin}${API_PREFIX}${path}?${query.toString()}>`
+  /** Every commit reachable from `sha` (itself included). */
+  function ancestors(sha: string): Set<string> {
+    const seen = new Set<string>()
+    const queue = [sha]
+    while (queue.length > 0) {
+      const next = queue.pop() as string
+      if (seen.has(next)) continue
+      seen.add(next)
+      queue.push(...(state.commits.get(next)?.parents ?? []))
     }
-    const links: string[] = []
-    if (page < lastPage) links.push(`${link(page + 1)}; rel="next"`, `${link(lastPage)}; rel="last"`)
-    if (page > 1) links.push(`${link(1)}; rel="first"`, `${link(page - 1)}; rel="prev"`)
-    return { status: 200, body: slice, headers: links.length > 0 ? { link: links.join(', ') } : {} }
+    return seen
   }
 
+  /** Commits of `head` not in `base`, oldest first (parents before children). */
+  function range(base: string, head: string): string[] {
+    const excluded = ancestors(base)
+    const ordered: string[] = []
+    const visit = (sha: string, seen: Set<string>) => {
+      if (seen.has(sha) || excluded.has(sha)) return
+      seen.add(sha)
+      for (const parent of state.commits.get(sha)?.parents ?? []) visit(parent, seen)
+      ordered.push(sha)
+    }
+    visit(head, new Set())
+    return ordered
+  }
+
+  function onDefaultBranch(sha: string): boolean {
+    const head = state.refs.get(`refs/heads/${defaultBranch}`)
+    return head !== undefined && ancestors(head).has(sha)
+  }
+
+  function addCommit(
+    sha: string,
+    message = `Commit ${sha.slice(0, 7)}`,
+    commitOptions: { parents?: string[] } = {}
+  ): void {
+    if (!/^[0-9a-f]{40}$/.test(sha)) throw new Error(`Fake GitHub: "${sha}" is not a 40-character hex SHA.`)
+    if (!state.commits.has(sha)) storeCommit(emptyTree, commitOptions.parents ?? [], message, sha)
+  }
+
+  function commitToBranch(branch: string, message: string, sha?: string): string {
+    const ref = `refs/heads/${branch}`
+    const parent = state.refs.get(ref) ?? state.refs.get(`refs/heads/${defaultBranch}`)
+    const tree = state.commits.get(parent ?? '')?.tree ?? emptyTree
+    const created = storeCommit(tree, parent ? [parent] : [], message, sha)
+    state.refs.set(ref, created)
+    return created
+  }
+
+  // ---- time: GitHub marks a run incomplete for 14 days `stale` ------------------------------------------
+
+  function markStaleRuns(): void {
+    for (const run of state.checkRuns) {
+      if (run.status !== 'completed' && clock() - run.created_ms > STALE_AFTER_MS) {
+        run.status = 'completed'
+        run.conclusion = 'stale'
+        run.completed_at = now()
+      }
+    }
+  }
+
+  // ---- JSON ------------------------------------------------------------------------------------------
+
   const repoApi = () => `${serverUrl}${API_PREFIX}/repos/${owner}/${repo}`
+
+  function labelNamed(name: string): FakeLabel {
+    let label = state.labels.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase())
+    if (!label) {
+      // GitHub creates a label named on an issue that does not exist yet (gray, no description).
+      label = { id: newId(), name, color: 'ededed', description: null }
+      state.labels.push(label)
+    }
+    return label
+  }
+
+  function issueOf(issue: FakeIssue): Record<string, unknown> {
+    return issueJson(context(), issue, labelNamed)
+  }
 
   function checkRunJson(run: FakeCheckRun): Record<string, unknown> {
     return {
@@ -338,25 +564,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         annotations_url: `${repoApi()}/check-runs/${run.id}/annotations`
       },
       name: run.name,
-      check_suite: { id: 1 },
-      app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
+      check_suite: { id: run.app.id * 1000 + 1 },
+      app: appJson(context(), run.app),
       pull_requests: []
     }
   }
 
-  function commentJson(comment: FakeComment): Record<string, unknown> {
-    return {
-      id: comment.id,
-      node_id: `IC_${comment.id}`,
-      url: `${repoApi()}/issues/comments/${comment.id}`,
-      html_url: `${serverUrl}/${owner}/${repo}/pull/${comment.issue_number}#issuecomment-${comment.id}`,
-      issue_url: `${repoApi()}/issues/${comment.issue_number}`,
-      body: comment.body,
-      user: { login: comment.user.login, id: 41898282, type: comment.user.type },
-      created_at: comment.created_at,
-      updated_at: comment.updated_at,
-      author_association: 'NONE'
-    }
+  function commentOf(comment: FakeComment): Record<string, unknown> {
+    const isPull = state.issues.some((issue) => issue.number === comment.issue_number && issue.pull_request)
+    return commentJson(context(), comment, isPull)
   }
 
   function deploymentJson(deployment: FakeDeployment): Record<string, unknown> {
@@ -365,6 +581,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       node_id: `DE_${deployment.id}`,
       url: `${repoApi()}/deployments/${deployment.id}`,
       statuses_url: `${repoApi()}/deployments/${deployment.id}/statuses`,
+      repository_url: repoApi(),
       sha: deployment.sha,
       ref: deployment.ref,
       task: deployment.task,
@@ -372,7 +589,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       original_environment: deployment.environment,
       environment: deployment.environment,
       description: deployment.description,
-      creator: { login: botLogin, type: 'Bot' },
+      creator: userJson(context(), deployment.creator),
       created_at: deployment.created_at,
       updated_at: deployment.created_at,
       transient_environment: deployment.transient_environment,
@@ -386,12 +603,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       node_id: `DES_${status.id}`,
       url: `${repoApi()}/deployments/${status.deployment_id}/statuses/${status.id}`,
       deployment_url: `${repoApi()}/deployments/${status.deployment_id}`,
+      repository_url: repoApi(),
       state: status.state,
       description: status.description,
-      environment_url: status.environment_url,
-      log_url: status.log_url,
+      environment: '',
+      ...(status.environment_url ? { environment_url: status.environment_url } : {}),
+      ...(status.log_url ? { log_url: status.log_url } : {}),
       target_url: status.log_url,
-      creator: { login: botLogin, type: 'Bot' },
+      creator: userJson(context(), status.creator),
       created_at: status.created_at,
       updated_at: status.created_at
     }
@@ -408,6 +627,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   }
 
   function fileJson(branch: string, path: string, blobSha: string, content: Buffer): Record<string, unknown> {
+    const url = `${repoApi()}/contents/${path}?ref=${branch}`
+    const html = `${serverUrl}/${owner}/${repo}/blob/${branch}/${path}`
+    const git = `${repoApi()}/git/blobs/${blobSha}`
     return {
       type: 'file',
       encoding: 'base64',
@@ -416,14 +638,101 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       path,
       sha: blobSha,
       content: (content.toString('base64').match(/.{1,60}/g) ?? []).join('\n'),
-      url: `${repoApi()}/contents/${path}?ref=${branch}`,
-      html_url: `${serverUrl}/${owner}/${repo}/blob/${branch}/${path}`,
+      url,
+      html_url: html,
       download_url: `${serverUrl}/${owner}/${repo}/raw/${branch}/${path}`,
-      git_url: `${repoApi()}/git/blobs/${blobSha}`
+      git_url: git,
+      _links: { self: url, git, html }
     }
   }
 
-  // ---- validation ----------------------------------------------------------------------------------
+  function gitCommitJson(sha: string): Record<string, unknown> {
+    const commit = state.commits.get(sha) as FakeCommit
+    const person = { name: 'Octo Dev', email: 'dev@example.com', date: commit.date }
+    return {
+      sha,
+      node_id: `GC_${sha.slice(0, 8)}`,
+      url: `${repoApi()}/git/commits/${sha}`,
+      html_url: `${serverUrl}/${owner}/${repo}/commit/${sha}`,
+      author: person,
+      committer: person,
+      message: commit.message,
+      tree: { sha: commit.tree, url: `${repoApi()}/git/trees/${commit.tree}` },
+      parents: commit.parents.map((parent) => ({
+        sha: parent,
+        url: `${repoApi()}/git/commits/${parent}`,
+        html_url: `${serverUrl}/${owner}/${repo}/commit/${parent}`
+      })),
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null }
+    }
+  }
+
+  function commitOf(sha: string): Record<string, unknown> {
+    const commit = state.commits.get(sha) as FakeCommit
+    return commitJson(context(), commit, commit.date)
+  }
+
+  function pullJson(pull: FakePullRequest): Record<string, unknown> {
+    const api = repoApi()
+    const html = `${serverUrl}/${owner}/${repo}/pull/${pull.number}`
+    const branch = (ref: string, sha: string) => ({
+      label: `${owner}:${ref}`,
+      ref,
+      sha,
+      user: userJson(context(), { login: owner, type: 'Organization' }),
+      repo: repositoryJson(context())
+    })
+    const link = (href: string) => ({ href })
+    return {
+      url: `${api}/pulls/${pull.number}`,
+      id: pull.number + 500_000,
+      node_id: `PR_${pull.number}`,
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      issue_url: `${api}/issues/${pull.number}`,
+      commits_url: `${api}/pulls/${pull.number}/commits`,
+      review_comments_url: `${api}/pulls/${pull.number}/comments`,
+      review_comment_url: `${api}/pulls/comments{/number}`,
+      comments_url: `${api}/issues/${pull.number}/comments`,
+      statuses_url: `${api}/statuses/${pull.headSha}`,
+      number: pull.number,
+      state: pull.state,
+      locked: false,
+      title: pull.title,
+      user: userJson(context(), pull.user),
+      body: null,
+      labels: [],
+      milestone: null,
+      active_lock_reason: null,
+      created_at: now(),
+      updated_at: now(),
+      closed_at: pull.state === 'closed' ? (pull.merged_at ?? now()) : null,
+      merged_at: pull.merged_at,
+      merge_commit_sha: pull.merge_commit_sha,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      head: branch(pull.headRef, pull.headSha),
+      base: branch(pull.baseRef, state.refs.get(`refs/heads/${pull.baseRef}`) ?? pull.headSha),
+      _links: {
+        self: link(`${api}/pulls/${pull.number}`),
+        html: link(html),
+        issue: link(`${api}/issues/${pull.number}`),
+        comments: link(`${api}/issues/${pull.number}/comments`),
+        review_comments: link(`${api}/pulls/${pull.number}/comments`),
+        review_comment: link(`${api}/pulls/comments{/number}`),
+        commits: link(`${api}/pulls/${pull.number}/commits`),
+        statuses: link(`${api}/statuses/${pull.headSha}`)
+      },
+      author_association: 'MEMBER',
+      auto_merge: null,
+      draft: false
+    }
+  }
+
+  // ---- validation ------------------------------------------------------------------------------------
 
   function optionalString(body: Record<string, unknown>, key: string): string | undefined {
     const value = body[key]
@@ -432,60 +741,58 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     return value
   }
 
-  function validateCheckFields(body: Record<string, unknown>, run: Partial<FakeCheckRun>): void {
+  function checkBodyLength(body: string, resource: string): void {
+    if ([...body].length > BODY_CHARACTERS) {
+      throw validationFailed(
+        resource,
+        'body',
+        'custom',
+        `body is too long (maximum is ${BODY_CHARACTERS} characters)`
+      )
+    }
+  }
+
+  /** Applies a check-run create/update body (already valid per the schema) to `run`. */
+  function applyCheckFields(
+    body: Record<string, unknown>,
+    run: FakeCheckRun,
+    record: (violation: Omit<Violation, 'method' | 'path'>) => void
+  ): void {
     const status = optionalString(body, 'status')
     const conclusion = optionalString(body, 'conclusion')
-    if (status !== undefined && !CHECK_STATUSES.includes(status)) {
-      throw invalid(`For 'status', "${status}" is not a valid value.`)
-    }
-    if (conclusion !== undefined && !CHECK_CONCLUSIONS.includes(conclusion)) {
-      throw invalid(`For 'conclusion', "${conclusion}" is not a valid value.`)
-    }
-    if (status === 'completed' && conclusion === undefined) {
-      throw invalid(`"conclusion" wasn't supplied.`)
-    }
-    for (const key of ['details_url', 'external_id', 'started_at', 'completed_at']) optionalString(body, key)
-    const output = body.output
-    if (output !== undefined) {
-      if (typeof output !== 'object' || output === null) throw invalid(`For 'output', it is not an object.`)
-      const fields = output as Record<string, unknown>
-      const title = optionalString(fields, 'title')
-      const summary = optionalString(fields, 'summary')
-      const text = optionalString(fields, 'text')
-      if (!title) throw invalid(`"title" wasn't supplied.`)
-      if (summary === undefined) throw invalid(`"summary" wasn't supplied.`)
-      for (const [key, value] of [
-        ['summary', summary],
-        ['text', text]
-      ] as const) {
-        if (value !== undefined && value.length > OUTPUT_LIMIT) {
-          throw invalid(
-            `Only ${OUTPUT_LIMIT} characters are allowed; ${value.length} were supplied (output.${key}).`
+    // Documented: "You cannot change a check run conclusion to stale, only GitHub can set this."
+    if (conclusion === 'stale') throw invalid(`For 'conclusion', "stale" can only be set by GitHub.`)
+    if (status === 'completed' && conclusion === undefined) throw invalid(`"conclusion" wasn't supplied.`)
+    const output = body.output as { title?: string; summary?: string; text?: string } | undefined
+    if (output) {
+      for (const field of ['summary', 'text'] as const) {
+        const value = output[field]
+        // GitHub counts bytes, although its description says characters (github/docs#35252).
+        if (value !== undefined && Buffer.byteLength(value, 'utf8') > OUTPUT_BYTES) {
+          throw validationFailed(
+            'CheckRun',
+            field,
+            'custom',
+            `${field} exceeds a maximum bytesize of ${OUTPUT_BYTES}`
           )
         }
       }
-      run.output = { title, summary, text: text ?? null }
     }
-    const actions = body.actions
-    if (actions !== undefined) {
-      if (!Array.isArray(actions)) throw invalid(`For 'actions', it is not an array.`)
-      if (actions.length > 3) throw invalid(`For 'actions', the array is longer than 3 items.`)
-      const parsed: FakeCheckRun['actions'] = []
-      for (const action of actions as Array<Record<string, unknown>>) {
-        const limits = { label: 20, description: 40, identifier: 20 } as const
-        for (const [key, limit] of Object.entries(limits)) {
-          const value = action[key]
-          if (typeof value !== 'string' || !value) throw invalid(`"${key}" wasn't supplied (actions).`)
-          if (value.length > limit) throw invalid(`For 'actions/${key}', "${value}" is longer than ${limit}.`)
-        }
-        parsed.push({
-          label: String(action.label),
-          description: String(action.description),
-          identifier: String(action.identifier)
-        })
-      }
-      run.actions = parsed
+    const reopens = run.status === 'completed' && ((status !== undefined && status !== 'completed') || false)
+    if (reopens) {
+      record({
+        kind: 'undocumented',
+        message: `Check run ${run.id} is completed${run.conclusion === 'stale' ? ' (stale)' : ''}; sending it back to "${status}" is not documented: create a new run.`
+      })
+    } else if (run.conclusion === 'stale') {
+      record({
+        kind: 'undocumented',
+        message: `Check run ${run.id} is stale; updating a stale run is not documented: create a new run.`
+      })
     }
+    if (output)
+      run.output = { title: output.title ?? null, summary: output.summary ?? null, text: output.text ?? null }
+    if (Array.isArray(body.actions)) run.actions = body.actions as FakeCheckRun['actions']
     if (status !== undefined) run.status = status
     if (body.external_id !== undefined) run.external_id = String(body.external_id ?? '')
     if (body.details_url !== undefined) run.details_url = optionalString(body, 'details_url') ?? null
@@ -507,15 +814,72 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     return run
   }
 
-  function requireIssue(issueNumber: number): void {
-    if (!issues.has(issueNumber)) throw notFound()
+  function findIssue(issueNumber: number): FakeIssue {
+    const issue = state.issues.find((candidate) => candidate.number === issueNumber)
+    if (!issue) throw notFound()
+    return issue
   }
 
   function newestFirst<T extends { id: number }>(items: T[]): T[] {
     return [...items].sort((a, b) => b.id - a.id)
   }
 
+  function paginate<T>(
+    items: T[],
+    request: ParsedRequest,
+    path: string,
+    defaultPerPage = 30
+  ): Reply & { body: T[] } {
+    const perPage = Math.min(
+      100,
+      Math.max(1, Number(request.query.per_page ?? defaultPerPage) || defaultPerPage)
+    )
+    const page = Math.max(1, Number(request.query.page ?? 1) || 1)
+    const lastPage = Math.max(1, Math.ceil(items.length / perPage))
+    const slice = items.slice((page - 1) * perPage, page * perPage)
+    const link = (target: number) => {
+      const query = new URLSearchParams({ ...request.query, per_page: String(perPage), page: String(target) })
+      return `<${request.origin}${API_PREFIX}${path}?${query.toString()}>`
+    }
+    const links: string[] = []
+    if (page < lastPage) links.push(`${link(page + 1)}; rel="next"`, `${link(lastPage)}; rel="last"`)
+    if (page > 1) links.push(`${link(1)}; rel="first"`, `${link(page - 1)}; rel="prev"`)
+    return { status: 200, body: slice, headers: links.length > 0 ? { link: links.join(', ') } : {} }
+  }
+
+  function nextIssueNumber(): number {
+    return Math.max(0, ...state.issues.map((issue) => issue.number)) + 1
+  }
+
+  function createIssueRecord(fields: {
+    number?: number
+    title: string
+    body: string | null
+    labels: string[]
+    user: FakeUser
+    pull?: boolean
+  }): FakeIssue {
+    const issue: FakeIssue = {
+      id: newId(),
+      number: fields.number ?? nextIssueNumber(),
+      title: fields.title,
+      body: fields.body,
+      state: 'open',
+      user: fields.user,
+      labels: fields.labels.map((name) => labelNamed(name).name),
+      comments: 0,
+      created_at: now(),
+      updated_at: now(),
+      closed_at: null,
+      ...(fields.pull ? { pull_request: { merged_at: null } } : {})
+    }
+    state.issues.push(issue)
+    return issue
+  }
+
   // ---- routes (paths below /repos/{owner}/{repo}) -------------------------------------------------
+
+  let recordViolation: (violation: Omit<Violation, 'method' | 'path'>) => void = () => undefined
 
   const repoRoutes: Route[] = [
     {
@@ -523,32 +887,26 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       pattern: /^$/,
       handle: () => ({
         status: 200,
-        body: {
-          id: 1,
-          name: repo,
-          full_name: `${owner}/${repo}`,
-          private: false,
-          owner: { login: owner, type: 'Organization' },
-          html_url: `${serverUrl}/${owner}/${repo}`,
-          default_branch: defaultBranch
-        }
+        body: { ...repositoryJson(context()), network_count: 0, subscribers_count: 0 }
       })
     },
     {
       method: 'GET',
-      pattern: /^\/commits\/([^/]+)\/check-runs$/,
+      pattern: /^\/commits\/(.+)\/check-runs$/,
       handle: ([, ref], request) => {
-        requirePermission('checks', 'read')
+        requirePermission(request.actor, 'checks', 'read')
         const sha = resolveCommitish(ref ?? '')
         if (!sha) throw new HttpError(422, `No commit found for SHA: ${ref}`)
         let runs = state.checkRuns.filter((run) => run.head_sha === sha)
         if (request.query.check_name) runs = runs.filter((run) => run.name === request.query.check_name)
         if (request.query.status) runs = runs.filter((run) => run.status === request.query.status)
+        if (request.query.app_id) runs = runs.filter((run) => run.app.id === Number(request.query.app_id))
         if ((request.query.filter ?? 'latest') === 'latest') {
           const newestByName = new Map<string, FakeCheckRun>()
           for (const run of runs) {
-            const seen = newestByName.get(run.name)
-            if (!seen || seen.id < run.id) newestByName.set(run.name, run)
+            const key = `${run.app.id}:${run.name}`
+            const seen = newestByName.get(key)
+            if (!seen || seen.id < run.id) newestByName.set(key, run)
           }
           runs = [...newestByName.values()]
         }
@@ -560,17 +918,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'POST',
       pattern: /^\/check-runs$/,
       handle: (_match, request) => {
-        requirePermission('checks', 'write')
-        const { body } = request
-        const name = optionalString(body, 'name')
-        const headSha = optionalString(body, 'head_sha')
-        if (!name) throw invalid(`"name" wasn't supplied.`)
-        if (!headSha) throw invalid(`"head_sha" wasn't supplied.`)
+        const { actor, body } = request
+        // "To create a check run, you must use a GitHub App."
+        if (actor.kind !== 'app') throw new HttpError(403, 'You must authenticate via a GitHub App.')
+        requirePermission(actor, 'checks', 'write')
+        const headSha = String(body.head_sha)
         if (!state.commits.has(headSha)) throw new HttpError(422, `No commit found for SHA: ${headSha}`)
         const run: FakeCheckRun = {
           id: newId(),
           head_sha: headSha,
-          name,
+          name: String(body.name),
           external_id: '',
           status: 'queued',
           conclusion: null,
@@ -578,9 +935,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
           completed_at: null,
           details_url: null,
           output: { title: null, summary: null, text: null },
-          actions: []
+          actions: [],
+          app: actor.app,
+          created_ms: clock()
         }
-        validateCheckFields(body, run)
+        applyCheckFields(body, run, recordViolation)
         state.checkRuns.push(run)
         return { status: 201, body: checkRunJson(run) }
       }
@@ -588,8 +947,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     {
       method: 'GET',
       pattern: /^\/check-runs\/(\d+)$/,
-      handle: ([, id]) => {
-        requirePermission('checks', 'read')
+      handle: ([, id], request) => {
+        requirePermission(request.actor, 'checks', 'read')
         return { status: 200, body: checkRunJson(findCheckRun(id ?? '')) }
       }
     },
@@ -597,119 +956,306 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'PATCH',
       pattern: /^\/check-runs\/(\d+)$/,
       handle: ([, id], request) => {
-        requirePermission('checks', 'write')
+        const { actor } = request
+        if (actor.kind !== 'app') throw new HttpError(403, 'You must authenticate via a GitHub App.')
+        requirePermission(actor, 'checks', 'write')
         const run = findCheckRun(id ?? '')
+        if (run.app.id !== actor.app.id) {
+          throw new HttpError(
+            403,
+            `Invalid app_id \`${run.app.id}\` - check run can only be modified by the GitHub App that created it.`
+          )
+        }
         const updated: FakeCheckRun = structuredClone(run)
         if (request.body.name !== undefined) updated.name = optionalString(request.body, 'name') ?? run.name
-        validateCheckFields(request.body, updated)
+        applyCheckFields(request.body, updated, recordViolation)
         Object.assign(run, updated)
         return { status: 200, body: checkRunJson(run) }
       }
     },
     {
       method: 'GET',
+      pattern: /^\/issues$/,
+      handle: (_match, request) => {
+        requirePermission(request.actor, 'issues', 'read')
+        const { query } = request
+        const wantedState = query.state ?? 'open'
+        let issues = state.issues.filter((issue) => wantedState === 'all' || issue.state === wantedState)
+        if (query.labels) {
+          const wanted = query.labels.split(',').map((name) => name.trim().toLowerCase())
+          issues = issues.filter((issue) =>
+            wanted.every((name) => issue.labels.some((label) => label.toLowerCase() === name))
+          )
+        }
+        if (query.creator) issues = issues.filter((issue) => issue.user.login === query.creator)
+        const key = query.sort === 'updated' ? 'updated_at' : 'created_at'
+        const sorted = [...issues].sort((a, b) =>
+          a[key] === b[key] ? a.number - b.number : a[key] < b[key] ? -1 : 1
+        )
+        if ((query.direction ?? 'desc') === 'desc') sorted.reverse()
+        const page = paginate(sorted, request, `/repos/${owner}/${repo}/issues`)
+        return { ...page, body: page.body.map(issueOf) }
+      }
+    },
+    {
+      method: 'POST',
+      pattern: /^\/issues$/,
+      handle: (_match, request) => {
+        requirePermission(request.actor, 'issues', 'write')
+        const body = optionalString(request.body, 'body') ?? null
+        if (body !== null) checkBodyLength(body, 'Issue')
+        const labels = Array.isArray(request.body.labels)
+          ? request.body.labels.map((label) =>
+              typeof label === 'string' ? label : String((label as { name?: string }).name)
+            )
+          : []
+        const issue = createIssueRecord({
+          title: String(request.body.title),
+          body,
+          labels,
+          user: authorOf(request.actor)
+        })
+        return { status: 201, body: issueOf(issue) }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/issues\/(\d+)$/,
+      handle: ([, number], request) => {
+        requirePermission(request.actor, 'issues', 'read')
+        return { status: 200, body: issueOf(findIssue(Number(number))) }
+      }
+    },
+    {
+      method: 'PATCH',
+      pattern: /^\/issues\/(\d+)$/,
+      handle: ([, number], request) => {
+        requirePermission(request.actor, 'issues', 'write')
+        const issue = findIssue(Number(number))
+        const { body } = request
+        if (typeof body.body === 'string') checkBodyLength(body.body, 'Issue')
+        if (body.title !== undefined && body.title !== null) issue.title = String(body.title)
+        if (body.body !== undefined) issue.body = (body.body as string | null) ?? null
+        if (body.state === 'open' || body.state === 'closed') {
+          issue.state = body.state
+          issue.closed_at = body.state === 'closed' ? now() : null
+        }
+        if (Array.isArray(body.labels)) {
+          issue.labels = body.labels.map(
+            (label) =>
+              labelNamed(typeof label === 'string' ? label : String((label as { name?: string }).name)).name
+          )
+        }
+        issue.updated_at = now()
+        return { status: 200, body: issueOf(issue) }
+      }
+    },
+    {
+      method: 'GET',
       pattern: /^\/issues\/(\d+)\/comments$/,
       handle: ([, issue], request) => {
-        requirePermission(['issues', 'pull-requests'], 'read')
-        requireIssue(Number(issue))
+        requirePermission(request.actor, ['issues', 'pull-requests'], 'read')
+        findIssue(Number(issue))
         const comments = state.comments.filter((comment) => comment.issue_number === Number(issue))
         const page = paginate(comments, request, `/repos/${owner}/${repo}/issues/${issue}/comments`)
-        return { ...page, body: page.body.map(commentJson) }
+        return { ...page, body: page.body.map(commentOf) }
       }
     },
     {
       method: 'POST',
       pattern: /^\/issues\/(\d+)\/comments$/,
-      handle: ([, issue], request) => {
-        requirePermission(['issues', 'pull-requests'], 'write')
-        requireIssue(Number(issue))
-        const body = optionalString(request.body, 'body')
-        if (!body) throw invalid(`"body" wasn't supplied.`)
-        if (body.length > COMMENT_LIMIT) {
-          throw new HttpError(
-            422,
-            `Validation Failed: Body is too long (maximum is ${COMMENT_LIMIT} characters)`
-          )
-        }
+      handle: ([, number], request) => {
+        const issue = findIssue(Number(number))
+        requirePermission(request.actor, issue.pull_request ? ['issues', 'pull-requests'] : 'issues', 'write')
+        const body = String(request.body.body)
+        checkBodyLength(body, 'IssueComment')
         const comment: FakeComment = {
           id: newId(),
-          issue_number: Number(issue),
+          issue_number: issue.number,
           body,
-          user: actor(request.token),
+          user: authorOf(request.actor),
           created_at: now(),
           updated_at: now()
         }
         state.comments.push(comment)
-        return { status: 201, body: commentJson(comment) }
+        issue.comments++
+        return { status: 201, body: commentOf(comment) }
       }
     },
     {
       method: 'GET',
       pattern: /^\/issues\/comments\/(\d+)$/,
-      handle: ([, id]) => {
-        requirePermission(['issues', 'pull-requests'], 'read')
+      handle: ([, id], request) => {
+        requirePermission(request.actor, ['issues', 'pull-requests'], 'read')
         const comment = state.comments.find((candidate) => candidate.id === Number(id))
         if (!comment) throw notFound()
-        return { status: 200, body: commentJson(comment) }
+        return { status: 200, body: commentOf(comment) }
       }
     },
     {
       method: 'PATCH',
       pattern: /^\/issues\/comments\/(\d+)$/,
       handle: ([, id], request) => {
-        requirePermission(['issues', 'pull-requests'], 'write')
+        requirePermission(request.actor, ['issues', 'pull-requests'], 'write')
         const comment = state.comments.find((candidate) => candidate.id === Number(id))
         if (!comment) throw notFound()
-        const body = optionalString(request.body, 'body')
-        if (!body) throw invalid(`"body" wasn't supplied.`)
-        if (body.length > COMMENT_LIMIT) {
-          throw new HttpError(
-            422,
-            `Validation Failed: Body is too long (maximum is ${COMMENT_LIMIT} characters)`
-          )
-        }
+        const body = String(request.body.body)
+        checkBodyLength(body, 'IssueComment')
         comment.body = body
         comment.updated_at = now()
-        return { status: 200, body: commentJson(comment) }
+        return { status: 200, body: commentOf(comment) }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/labels\/(.+)$/,
+      handle: ([, name], request) => {
+        requirePermission(request.actor, 'issues', 'read')
+        const label = state.labels.find(
+          (candidate) => candidate.name.toLowerCase() === (name ?? '').toLowerCase()
+        )
+        if (!label) throw notFound()
+        return { status: 200, body: labelJson(context(), label) }
+      }
+    },
+    {
+      method: 'POST',
+      pattern: /^\/labels$/,
+      handle: (_match, request) => {
+        requirePermission(request.actor, 'issues', 'write')
+        const name = String(request.body.name)
+        if (state.labels.some((label) => label.name.toLowerCase() === name.toLowerCase())) {
+          throw validationFailed('Label', 'name', 'already_exists')
+        }
+        const color = optionalString(request.body, 'color') ?? 'ededed'
+        if (!/^[0-9a-fA-F]{6}$/.test(color)) throw validationFailed('Label', 'color', 'invalid')
+        const label: FakeLabel = {
+          id: newId(),
+          name,
+          color,
+          description: optionalString(request.body, 'description') ?? null
+        }
+        state.labels.push(label)
+        return { status: 201, body: labelJson(context(), label) }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/collaborators\/([^/]+)\/permission$/,
+      handle: ([, login]) => {
+        const granted = state.collaborators.get(login ?? '')
+        if (granted === undefined) throw notFound()
+        const role = typeof granted === 'string' ? granted : granted.base
+        const roleName = typeof granted === 'string' ? granted : granted.name
+        const permission = ROLE_PERMISSION[role]
+        const user = userJson(context(), { login: login ?? '', type: 'User' })
+        return {
+          status: 200,
+          body: {
+            permission,
+            role_name: roleName,
+            user: {
+              ...user,
+              permissions: {
+                admin: role === 'admin',
+                maintain: ['admin', 'maintain'].includes(role),
+                push: ['admin', 'maintain', 'write'].includes(role),
+                triage: role !== 'read' && role !== 'none',
+                pull: role !== 'none'
+              },
+              role_name: roleName
+            }
+          }
+        }
       }
     },
     {
       method: 'GET',
       pattern: /^\/commits\/([0-9a-f]{4,40})$/,
-      handle: ([, ref]) => {
-        requirePermission('contents', 'read')
+      handle: ([, ref], request) => {
+        requirePermission(request.actor, 'contents', 'read')
         const matches = [...state.commits.keys()].filter((sha) => sha.startsWith(ref ?? ''))
         if (matches.length !== 1) throw new HttpError(422, `No commit found for SHA: ${ref}`)
-        const sha = matches[0] as string
-        return { status: 200, body: { sha, html_url: `${serverUrl}/${owner}/${repo}/commit/${sha}` } }
+        return { status: 200, body: { ...commitOf(matches[0] as string), files: [] } }
       }
     },
     {
       method: 'GET',
       pattern: /^\/commits\/([^/]+)\/pulls$/,
-      handle: ([, sha], request) => {
-        requirePermission('contents', 'read')
-        if (!state.commits.has(sha ?? '')) throw new HttpError(422, `No commit found for SHA: ${sha}`)
-        const pulls = state.pullRequests.filter((pull) => pull.headSha === sha)
-        const page = paginate(pulls, request, `/repos/${owner}/${repo}/commits/${sha}/pulls`)
+      handle: ([, ref], request) => {
+        requirePermission(request.actor, 'contents', 'read')
+        // "you can set the commit_sha parameter to the branch name"
+        const sha = resolveCommitish(ref ?? '')
+        if (!sha) throw new HttpError(422, `No commit found for SHA: ${ref}`)
+        const touches = (pull: FakePullRequest) =>
+          pull.headSha === sha || pull.commits.includes(sha) || pull.merge_commit_sha === sha
+        // Documented: the merged pull request that introduced a commit on the default branch; merged and
+        // open ones for a commit that is not (yet) there.
+        const pulls = onDefaultBranch(sha)
+          ? state.pullRequests.filter((pull) => pull.merged_at !== null && touches(pull))
+          : state.pullRequests.filter(
+              (pull) => touches(pull) && (pull.state === 'open' || pull.merged_at !== null)
+            )
+        const page = paginate(pulls, request, `/repos/${owner}/${repo}/commits/${ref}/pulls`)
+        return { ...page, body: page.body.map(pullJson) }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/compare\/(.+)$/,
+      handle: ([, basehead], request) => {
+        requirePermission(request.actor, 'contents', 'read')
+        const parts = /^(.+?)\.\.\.(.+)$/.exec(basehead ?? '')
+        if (!parts) throw notFound()
+        const base = resolveCommitish(parts[1] as string)
+        const head = resolveCommitish(parts[2] as string)
+        if (!base || !head) throw notFound()
+        const ahead = range(base, head)
+        const behind = range(head, base)
+        const status =
+          ahead.length === 0 && behind.length === 0
+            ? 'identical'
+            : behind.length === 0
+              ? 'ahead'
+              : ahead.length === 0
+                ? 'behind'
+                : 'diverged'
+        const mergeBase =
+          [...ancestors(head)].find(
+            (sha) => ancestors(base).has(sha) && !range(sha, base).some((other) => ancestors(head).has(other))
+          ) ?? base
+        // Documented: without paging parameters at most 250 commits, ending with the newest of the comparison.
+        const paged = request.query.page !== undefined || request.query.per_page !== undefined
+        const page = paged
+          ? paginate(ahead, request, `/repos/${owner}/${repo}/compare/${basehead}`)
+          : { status: 200, body: ahead.slice(-250), headers: {} }
+        const html = `${serverUrl}/${owner}/${repo}/compare/${basehead}`
         return {
-          ...page,
-          body: page.body.map((pull) => ({
-            id: pull.number + 500_000,
-            number: pull.number,
-            state: pull.state,
-            html_url: `${serverUrl}/${owner}/${repo}/pull/${pull.number}`,
-            head: { sha: pull.headSha, ref: `feature-${pull.number}` },
-            base: { ref: defaultBranch }
-          }))
+          status: 200,
+          headers: page.headers ?? {},
+          body: {
+            url: `${repoApi()}/compare/${basehead}`,
+            html_url: html,
+            permalink_url: html,
+            diff_url: `${html}.diff`,
+            patch_url: `${html}.patch`,
+            base_commit: commitOf(base),
+            merge_base_commit: commitOf(mergeBase),
+            status,
+            ahead_by: ahead.length,
+            behind_by: behind.length,
+            total_commits: ahead.length,
+            commits: page.body.map(commitOf),
+            files: []
+          }
         }
       }
     },
     {
       method: 'GET',
       pattern: /^\/git\/ref\/(.+)$/,
-      handle: ([, ref]) => {
-        requirePermission('contents', 'read')
+      handle: ([, ref], request) => {
+        requirePermission(request.actor, 'contents', 'read')
         const full = `refs/${ref}`
         const sha = state.refs.get(full)
         if (!sha) throw notFound()
@@ -719,8 +1265,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     {
       method: 'GET',
       pattern: /^\/git\/tags\/([0-9a-f]{40})$/,
-      handle: ([, sha]) => {
-        requirePermission('contents', 'read')
+      handle: ([, sha], request) => {
+        requirePermission(request.actor, 'contents', 'read')
         const tag = state.tags.get(sha ?? '')
         if (!tag) throw notFound()
         return {
@@ -733,7 +1279,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
             url: `${repoApi()}/git/tags/${tag.sha}`,
             tagger: { name: 'Release Bot', email: 'release@example.com', date: now() },
             object: { ...tag.object, url: `${repoApi()}/git/${tag.object.type}s/${tag.object.sha}` },
-            verification: { verified: false, reason: 'unsigned', signature: null, payload: null }
+            verification: {
+              verified: false,
+              reason: 'unsigned',
+              signature: null,
+              payload: null,
+              verified_at: null
+            }
           }
         }
       }
@@ -742,9 +1294,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'POST',
       pattern: /^\/git\/blobs$/,
       handle: (_match, request) => {
-        requirePermission('contents', 'write')
-        const content = optionalString(request.body, 'content')
-        if (content === undefined) throw invalid(`"content" wasn't supplied.`)
+        requirePermission(request.actor, 'contents', 'write')
+        const content = String(request.body.content)
         const encoding = optionalString(request.body, 'encoding') ?? 'utf-8'
         const data = Buffer.from(content, encoding === 'base64' ? 'base64' : 'utf8')
         const sha = gitBlobSha(data)
@@ -756,56 +1307,62 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'POST',
       pattern: /^\/git\/trees$/,
       handle: (_match, request) => {
-        requirePermission('contents', 'write')
-        const entries = request.body.tree
-        if (!Array.isArray(entries) || entries.length === 0) throw invalid(`"tree" wasn't supplied.`)
+        requirePermission(request.actor, 'contents', 'write')
+        const entries = request.body.tree as Array<Record<string, unknown>>
         const baseTree = optionalString(request.body, 'base_tree')
         const tree = new Map(baseTree ? (state.trees.get(baseTree) ?? []) : [])
-        for (const entry of entries as Array<Record<string, unknown>>) {
-          const path = optionalString(entry, 'path')
+        for (const entry of entries) {
+          const path = String(entry.path)
           const sha = optionalString(entry, 'sha')
-          if (!path || !sha) throw invalid(`"path" and "sha" are required for every tree entry.`)
-          if (entry.type !== 'blob' || !['100644', '100755'].includes(String(entry.mode))) {
-            throw invalid(`For 'tree/mode', only blob entries are supported by this fake.`)
-          }
+          if (entry.type !== 'blob' || !sha)
+            throw invalid(`Only blob entries with a sha are supported by this fake.`)
           if (!state.blobs.has(sha)) throw new HttpError(422, `Tree entry ${path}: blob ${sha} not found`)
           tree.set(path, sha)
         }
         const sha = storeTree(tree)
-        return { status: 201, body: { sha, url: `${repoApi()}/git/trees/${sha}`, truncated: false } }
+        const body = {
+          sha,
+          url: `${repoApi()}/git/trees/${sha}`,
+          truncated: false,
+          tree: [...tree].map(([path, blob]) => ({
+            path,
+            mode: '100644',
+            type: 'blob',
+            sha: blob,
+            size: state.blobs.get(blob)?.length ?? 0,
+            url: `${repoApi()}/git/blobs/${blob}`
+          }))
+        }
+        return { status: 201, body }
       }
     },
     {
       method: 'POST',
       pattern: /^\/git\/commits$/,
       handle: (_match, request) => {
-        requirePermission('contents', 'write')
-        const message = optionalString(request.body, 'message')
-        const tree = optionalString(request.body, 'tree')
-        const parents = request.body.parents ?? []
-        if (!message) throw invalid(`"message" wasn't supplied.`)
-        if (!tree || !state.trees.has(tree)) throw invalid(`"tree" is not a valid tree.`)
-        if (!Array.isArray(parents) || parents.some((parent) => !state.commits.has(String(parent)))) {
-          throw invalid(`"parents" lists an unknown commit.`)
-        }
-        const sha = storeCommit(tree, parents.map(String), message)
-        return {
-          status: 201,
-          body: { sha, url: `${repoApi()}/git/commits/${sha}`, tree: { sha: tree }, parents, message }
-        }
+        requirePermission(request.actor, 'contents', 'write')
+        const tree = String(request.body.tree)
+        const parents = (request.body.parents as string[] | undefined) ?? []
+        if (!state.trees.has(tree)) throw new HttpError(422, 'Tree SHA does not exist')
+        if (parents.some((parent) => !state.commits.has(parent)))
+          throw new HttpError(422, 'Parent SHA does not exist or is not a commit object')
+        const sha = storeCommit(tree, parents, String(request.body.message))
+        return { status: 201, body: gitCommitJson(sha) }
       }
     },
     {
       method: 'POST',
       pattern: /^\/git\/refs$/,
       handle: (_match, request) => {
-        requirePermission('contents', 'write')
-        const ref = optionalString(request.body, 'ref')
-        const sha = optionalString(request.body, 'sha')
-        if (!ref || !/^refs\/.+\/.+/.test(ref))
-          throw invalid(`"ref" must start with refs/ and have two slashes.`)
-        if (!sha || (!state.commits.has(sha) && !state.tags.has(sha)))
-          throw new HttpError(422, 'Object does not exist')
+        requirePermission(request.actor, 'contents', 'write')
+        const ref = String(request.body.ref)
+        const sha = String(request.body.sha)
+        if (!/^refs\/.+\/.+/.test(ref))
+          throw new HttpError(
+            422,
+            'Reference name is not valid (must start with refs/ and have at least two slashes)'
+          )
+        if (!state.commits.has(sha) && !state.tags.has(sha)) throw new HttpError(422, 'Object does not exist')
         if (state.refs.has(ref)) throw new HttpError(422, 'Reference already exists')
         state.refs.set(ref, sha)
         return { status: 201, body: refJson(ref, sha) }
@@ -815,7 +1372,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'GET',
       pattern: /^\/contents\/(.+)$/,
       handle: ([, path], request) => {
-        requirePermission('contents', 'read')
+        requirePermission(request.actor, 'contents', 'read')
         const ref = request.query.ref ?? defaultBranch
         const commitSha = resolveCommitish(ref)
         if (!commitSha) throw new HttpError(404, `No commit found for the ref ${ref}`)
@@ -830,14 +1387,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'PUT',
       pattern: /^\/contents\/(.+)$/,
       handle: ([, rawPath], request) => {
-        requirePermission('contents', 'write')
+        requirePermission(request.actor, 'contents', 'write')
         const path = rawPath ?? ''
-        const message = optionalString(request.body, 'message')
-        const content = optionalString(request.body, 'content')
+        const message = String(request.body.message)
+        const content = String(request.body.content)
         const branch = optionalString(request.body, 'branch') ?? defaultBranch
         const givenSha = optionalString(request.body, 'sha')
-        if (!message) throw invalid(`"message" wasn't supplied.`)
-        if (content === undefined) throw invalid(`"content" wasn't supplied.`)
         const head = state.refs.get(`refs/heads/${branch}`)
         if (!head) throw new HttpError(404, `Branch ${branch} not found`)
         const tree = new Map(state.trees.get(state.commits.get(head)?.tree ?? '') ?? [])
@@ -852,10 +1407,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         state.refs.set(`refs/heads/${branch}`, commitSha)
         return {
           status: existing ? 200 : 201,
-          body: {
-            content: fileJson(branch, path, blobSha, data),
-            commit: { sha: commitSha, message, html_url: `${serverUrl}/${owner}/${repo}/commit/${commitSha}` }
-          }
+          body: { content: fileJson(branch, path, blobSha, data), commit: gitCommitJson(commitSha) }
         }
       }
     },
@@ -863,7 +1415,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'GET',
       pattern: /^\/deployments$/,
       handle: (_match, request) => {
-        requirePermission('deployments', 'read')
+        requirePermission(request.actor, 'deployments', 'read')
         let deployments = newestFirst(state.deployments)
         for (const key of ['environment', 'ref', 'sha', 'task'] as const) {
           const wanted = request.query[key]
@@ -878,13 +1430,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'POST',
       pattern: /^\/deployments$/,
       handle: (_match, request) => {
-        requirePermission('deployments', 'write')
+        requirePermission(request.actor, 'deployments', 'write')
         const { body } = request
-        const ref = optionalString(body, 'ref')
-        if (!ref) throw invalid(`"ref" wasn't supplied.`)
+        const ref = String(body.ref)
         const sha = resolveCommitish(ref)
-        if (!sha) throw new HttpError(422, `No ref found for: ${ref}`)
-        const payload = body.payload ?? {}
+        if (!sha) throw validationFailed('Deployment', 'ref', 'invalid', `No ref found for: ${ref}`)
         const deployment: FakeDeployment = {
           id: newId(),
           ref,
@@ -892,7 +1442,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
           environment: optionalString(body, 'environment') ?? 'production',
           description: optionalString(body, 'description') ?? null,
           // GitHub stores a string payload as given and an object as an object.
-          payload,
+          payload: body.payload ?? {},
           task: optionalString(body, 'task') ?? 'deploy',
           auto_merge: body.auto_merge !== false,
           required_contexts: Array.isArray(body.required_contexts)
@@ -900,6 +1450,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
             : undefined,
           production_environment: body.production_environment === true,
           transient_environment: body.transient_environment === true,
+          creator: authorOf(request.actor),
           created_at: now()
         }
         state.deployments.push(deployment)
@@ -910,7 +1461,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'GET',
       pattern: /^\/deployments\/(\d+)\/statuses$/,
       handle: ([, id], request) => {
-        requirePermission('deployments', 'read')
+        requirePermission(request.actor, 'deployments', 'read')
         if (!state.deployments.some((deployment) => deployment.id === Number(id))) throw notFound()
         const statuses = newestFirst(
           state.deploymentStatuses.filter((status) => status.deployment_id === Number(id))
@@ -923,20 +1474,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       method: 'POST',
       pattern: /^\/deployments\/(\d+)\/statuses$/,
       handle: ([, id], request) => {
-        requirePermission('deployments', 'write')
+        requirePermission(request.actor, 'deployments', 'write')
         if (!state.deployments.some((deployment) => deployment.id === Number(id))) throw notFound()
-        const stateName = optionalString(request.body, 'state')
-        if (!stateName || !DEPLOYMENT_STATES.includes(stateName)) {
-          throw invalid(`For 'state', ${JSON.stringify(stateName)} is not a valid value.`)
-        }
         const status: FakeDeploymentStatus = {
           id: newId(),
           deployment_id: Number(id),
-          state: stateName,
+          state: String(request.body.state),
           description: optionalString(request.body, 'description') ?? '',
           log_url:
             optionalString(request.body, 'log_url') ?? optionalString(request.body, 'target_url') ?? '',
           environment_url: optionalString(request.body, 'environment_url') ?? '',
+          creator: authorOf(request.actor),
           created_at: now()
         }
         state.deploymentStatuses.push(status)
@@ -949,9 +1497,27 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
 
   function route(method: string, path: string, request: ParsedRequest): Reply {
     if (path === '/user' && method === 'GET') {
-      const login = options.userTokens?.[request.token]
-      if (!login) throw new HttpError(403, 'Resource not accessible by integration')
-      return { status: 200, body: { login, id: 1, type: 'User' } }
+      // Installation tokens cannot read /user; a personal access token reads its user.
+      if (request.actor.kind !== 'user') throw new HttpError(403, 'Resource not accessible by integration')
+      return {
+        status: 200,
+        body: {
+          ...userJson(context(), request.actor.user),
+          name: null,
+          company: null,
+          blog: '',
+          location: null,
+          email: null,
+          hireable: null,
+          bio: null,
+          public_repos: 0,
+          public_gists: 0,
+          followers: 0,
+          following: 0,
+          created_at: timestamp(0),
+          updated_at: timestamp(0)
+        }
+      }
     }
     const repoPrefix = `/repos/${owner}/${repo}`
     if (path !== repoPrefix && !path.startsWith(`${repoPrefix}/`)) throw notFound()
@@ -964,8 +1530,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
           request
         )
     }
-    // GitHub answers an unknown route, or a known one with another method, with 404.
-    throw notFound()
+    // Documented routes the fake does not model answer 501, so a test cannot mistake them for GitHub's answer.
+    throw new HttpError(501, `The fake GitHub does not model ${method} ${path}.`)
   }
 
   function send(response: http.ServerResponse, reply: Reply): void {
@@ -975,9 +1541,26 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       'x-github-request-id': `FAKE:${newId()}`,
       'x-ratelimit-limit': '5000',
       'x-ratelimit-remaining': '4999',
+      'x-ratelimit-reset': String(Math.floor(clock() / 1000) + 3600),
       ...reply.headers
     })
     response.end(text)
+  }
+
+  function errorReply(error: unknown): Reply {
+    if (error instanceof HttpError) {
+      return {
+        status: error.status,
+        body: {
+          message: error.message,
+          ...error.extra,
+          documentation_url: DOCS,
+          status: String(error.status)
+        },
+        headers: error.headers
+      }
+    }
+    return { status: 500, body: { message: error instanceof Error ? error.message : String(error) } }
   }
 
   const server = http.createServer((incoming, response) => {
@@ -1014,51 +1597,59 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         }
       }
       log.push({ method, path, query, headers, body })
+      recordViolation = (violation) => violations.push({ method, path, ...violation })
 
+      let reply: Reply
+      let operation: { template: string } | undefined
       try {
         if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw notFound()
-        const authorization = incoming.headers.authorization ?? ''
-        const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization)
+        const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(incoming.headers.authorization ?? '')
         if (!auth?.[1]) throw new HttpError(401, 'Requires authentication')
-        const failure = failures.findIndex(
+        if (parseFailed) throw new HttpError(400, 'Problems parsing JSON')
+        const check =
+          options.validate === false
+            ? { findings: [] }
+            : checkRequest(method, rawPath, query, body, { hasBody: rawBody.length > 0 })
+        operation = check.operation
+        for (const finding of check.findings) recordViolation(finding)
+        const rejected = check.findings.filter((finding) => finding.kind === 'rejected')
+        if (rejected.some((finding) => finding.status === 404)) throw notFound()
+        if (rejected.length > 0) throw invalid(rejected.map((finding) => finding.message).join('\n'))
+        const failure = injected.findIndex(
           (candidate) =>
             candidate.method === method &&
             (typeof candidate.pattern === 'string'
               ? candidate.pattern === path
               : candidate.pattern.test(path))
         )
-        if (failure >= 0) {
-          const [injected] = failures.splice(failure, 1)
-          if (injected) {
-            send(response, {
-              status: injected.status,
-              body: injected.body ?? { message: http.STATUS_CODES[injected.status] ?? 'Error' },
-              headers: injected.headers
-            })
-            return
-          }
-        }
-        if (parseFailed) throw new HttpError(400, 'Problems parsing JSON')
-        const parsedBody =
-          typeof body === 'object' && body !== null && !Array.isArray(body)
-            ? (body as Record<string, unknown>)
-            : {}
-        const origin = `http://${incoming.headers.host ?? '127.0.0.1'}`
-        send(response, route(method, path, { query, body: parsedBody, token: auth[1], origin }))
-      } catch (error) {
-        if (error instanceof HttpError) {
-          send(response, {
-            status: error.status,
-            body: { message: error.message, documentation_url: 'https://docs.github.com/rest' },
-            headers: error.headers
-          })
+        const [next] = failure >= 0 ? injected.splice(failure, 1) : []
+        if (next && !next.afterProcessing) {
+          reply = next.reply()
         } else {
-          send(response, {
-            status: 500,
-            body: { message: error instanceof Error ? error.message : String(error) }
-          })
+          markStaleRuns()
+          const parsedBody =
+            typeof body === 'object' && body !== null && !Array.isArray(body)
+              ? (body as Record<string, unknown>)
+              : {}
+          const origin = `http://${incoming.headers.host ?? '127.0.0.1'}`
+          reply = route(method, path, { query, body: parsedBody, actor: actorFor(auth[1]), origin })
+          if (next) reply = next.reply()
+        }
+      } catch (error) {
+        reply = errorReply(error)
+      }
+      if (operation && reply.status < 500) {
+        for (const finding of checkResponse(
+          method,
+          rawPath,
+          reply.status,
+          reply.body,
+          documentedBeyondSchema
+        )) {
+          fakeFindings.push(`${method} ${operation.template} → ${reply.status}: ${finding}`)
         }
       }
+      send(response, reply)
     })
   })
 
@@ -1069,16 +1660,25 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const { port } = server.address() as AddressInfo
   serverUrl = `http://127.0.0.1:${port}`
 
-  function addCommit(sha: string, message = `Commit ${sha.slice(0, 7)}`): void {
-    if (!/^[0-9a-f]{40}$/.test(sha)) throw new Error(`Fake GitHub: "${sha}" is not a 40-character hex SHA.`)
-    if (!state.commits.has(sha)) state.commits.set(sha, { sha, tree: emptyTree, parents: [], message })
+  function webhookIssue(issue: FakeIssue): Record<string, unknown> {
+    const json = issueOf(issue)
+    return { ...json, performed_via_github_app: null }
+  }
+
+  function sender(login: string): Record<string, unknown> {
+    return userJson(context(), { login, type: 'User' })
   }
 
   return {
     url: `${serverUrl}${API_PREFIX}`,
     serverUrl,
     state,
+    now: clock,
+    advance(ms) {
+      offsetMs += ms
+    },
     addCommit,
+    commitToBranch,
     addTag(name, sha, tagOptions = {}) {
       addCommit(sha)
       if (tagOptions.annotated) {
@@ -1096,20 +1696,143 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     },
     addPullRequest(pull) {
       addCommit(pull.headSha)
-      issues.add(pull.number)
-      state.pullRequests.push({ number: pull.number, headSha: pull.headSha, state: pull.state ?? 'open' })
+      const author: FakeUser = { login: pull.author ?? 'octocat', type: 'User' }
+      const created: FakePullRequest = {
+        number: pull.number,
+        headSha: pull.headSha,
+        headRef: `feature-${pull.number}`,
+        baseRef: pull.base ?? defaultBranch,
+        state: pull.state ?? 'open',
+        title: pull.title ?? `Pull request ${pull.number}`,
+        user: author,
+        merged_at: null,
+        merge_commit_sha: null,
+        commits: pull.commits ?? [pull.headSha]
+      }
+      state.pullRequests.push(created)
+      const issue = createIssueRecord({
+        number: pull.number,
+        title: created.title,
+        body: null,
+        labels: [],
+        user: author,
+        pull: true
+      })
+      if (created.state === 'closed') {
+        issue.state = 'closed'
+        issue.closed_at = now()
+      }
+      return created
+    },
+    mergePullRequest(number, mergeOptions = {}) {
+      const pull = state.pullRequests.find((candidate) => candidate.number === number)
+      if (!pull) throw new Error(`Fake GitHub: no pull request #${number}.`)
+      const baseRef = `refs/heads/${pull.baseRef}`
+      const baseHead = state.refs.get(baseRef)
+      const tree = state.commits.get(pull.headSha)?.tree ?? emptyTree
+      const merge = storeCommit(
+        tree,
+        baseHead ? [baseHead, pull.headSha] : [pull.headSha],
+        `Merge pull request #${number}`,
+        mergeOptions.mergeSha
+      )
+      state.refs.set(baseRef, merge)
+      pull.state = 'closed'
+      pull.merged_at = now()
+      pull.merge_commit_sha = merge
+      const issue = state.issues.find((candidate) => candidate.number === number)
+      if (issue) {
+        issue.state = 'closed'
+        issue.closed_at = pull.merged_at
+        issue.pull_request = { merged_at: pull.merged_at }
+      }
+      return merge
     },
     addComment(issueNumber, comment) {
-      issues.add(issueNumber)
+      const issue =
+        state.issues.find((candidate) => candidate.number === issueNumber) ??
+        createIssueRecord({
+          number: issueNumber,
+          title: `Issue ${issueNumber}`,
+          body: null,
+          labels: [],
+          user: { login: 'octocat', type: 'User' }
+        })
       const created: FakeComment = {
         id: newId(),
-        issue_number: issueNumber,
+        issue_number: issue.number,
         body: comment.body,
         user: { login: comment.login, type: comment.type },
         created_at: now(),
         updated_at: now()
       }
       state.comments.push(created)
+      issue.comments++
+      return created
+    },
+    openIssue(issue) {
+      return createIssueRecord({
+        title: issue.title,
+        body: issue.body,
+        labels: issue.labels ?? [],
+        user: { login: issue.login, type: issue.type ?? 'User' }
+      })
+    },
+    editIssueAsUser(issueNumber, login, body) {
+      const issue = state.issues.find((candidate) => candidate.number === issueNumber)
+      if (!issue) throw new Error(`Fake GitHub: no issue #${issueNumber}.`)
+      const from = issue.body ?? ''
+      issue.body = body
+      issue.updated_at = now()
+      return validateWebhookPayload('issues', 'edited', {
+        action: 'edited',
+        changes: { body: { from } },
+        issue: webhookIssue(issue),
+        repository: repositoryJson(context()),
+        sender: sender(login)
+      })
+    },
+    commentAsUser(issueNumber, login, body) {
+      const issue = state.issues.find((candidate) => candidate.number === issueNumber)
+      if (!issue) throw new Error(`Fake GitHub: no issue #${issueNumber}.`)
+      const comment: FakeComment = {
+        id: newId(),
+        issue_number: issueNumber,
+        body,
+        user: { login, type: 'User' },
+        created_at: now(),
+        updated_at: now()
+      }
+      state.comments.push(comment)
+      issue.comments++
+      return validateWebhookPayload('issue_comment', 'created', {
+        action: 'created',
+        comment: { ...commentOf(comment), performed_via_github_app: null },
+        issue: webhookIssue(issue),
+        repository: repositoryJson(context()),
+        sender: sender(login)
+      })
+    },
+    setRole(login, role) {
+      state.collaborators.set(login, role)
+    },
+    addCheckRunOfApp(app, run) {
+      const created: FakeCheckRun = {
+        id: newId(),
+        external_id: '',
+        status: 'completed',
+        conclusion: 'success',
+        started_at: now(),
+        completed_at: now(),
+        details_url: null,
+        output: { title: run.name, summary: '', text: null },
+        actions: [],
+        created_ms: clock(),
+        ...run,
+        app
+      }
+      addCommit(run.head_sha)
+      state.checkRuns.push(created)
       return created
     },
     requests: () => log.map((entry) => structuredClone(entry)),
@@ -1120,8 +1843,71 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     resetLog: () => {
       log.length = 0
     },
+    violations: () => violations.map((violation) => ({ ...violation })),
+    clearViolations: () => {
+      violations.length = 0
+      fakeFindings.length = 0
+    },
+    fakeFindings: () => [...fakeFindings],
+    assertFollowedDocuments() {
+      const lines = [
+        ...violations.map(
+          (violation) =>
+            `${violation.method} ${violation.path}: ${violation.kind}${violation.status ? ` (${violation.status})` : ''}: ${violation.message}`
+        ),
+        ...fakeFindings.map((finding) => `fake answer: ${finding}`)
+      ]
+      if (lines.length > 0) {
+        throw new Error(`Requests to the fake GitHub did not follow GitHub's documents:\n${lines.join('\n')}`)
+      }
+    },
     failNext(method, pathPattern, status, body, headers = {}) {
-      failures.push({ method: method.toUpperCase(), pattern: pathPattern, status, body, headers })
+      injected.push({
+        method: method.toUpperCase(),
+        pattern: pathPattern,
+        reply: () => ({ status, body: body ?? { message: http.STATUS_CODES[status] ?? 'Error' }, headers })
+      })
+    },
+    loseAnswerNext(method, pathPattern, status = 502) {
+      injected.push({
+        method: method.toUpperCase(),
+        pattern: pathPattern,
+        afterProcessing: true,
+        reply: () => ({ status, body: { message: http.STATUS_CODES[status] ?? 'Error' } })
+      })
+    },
+    rateLimitNext(method, pathPattern, limit) {
+      injected.push({
+        method: method.toUpperCase(),
+        pattern: pathPattern,
+        reply: (): Reply =>
+          limit.kind === 'secondary'
+            ? {
+                status: limit.status ?? 403,
+                body: {
+                  message:
+                    'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+                  documentation_url: `${DOCS}/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits`
+                },
+                headers: (limit.retryAfterSeconds !== undefined
+                  ? { 'retry-after': String(limit.retryAfterSeconds) }
+                  : {}) as Record<string, string>
+              }
+            : {
+                status: limit.status ?? 403,
+                body: {
+                  message: 'API rate limit exceeded for installation ID 1.',
+                  documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api#about-primary-rate-limits`
+                },
+                headers: {
+                  'x-ratelimit-limit': '5000',
+                  'x-ratelimit-remaining': '0',
+                  'x-ratelimit-used': '5000',
+                  'x-ratelimit-resource': 'core',
+                  'x-ratelimit-reset': String(limit.resetAtSeconds)
+                }
+              }
+      })
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../emulator/index.js'
 import { startServiceWechatFake } from '../emulator/servicewechat.js'
 import { toolInstallDir } from '../src/ci/loader.js'
-import { startFakeGitHub } from './fake-github.js'
+import { startFakeGitHub, type FakeGitHubOptions } from './fake-github.js'
 import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './run-action.js'
 
 export const OWNER = 'octo'
@@ -38,13 +38,16 @@ export function prepopulatedToolCache(): string {
   return toolCache
 }
 
-export async function startWorld(options: EmulatorOptions = {}): Promise<World> {
+export async function startWorld(
+  options: EmulatorOptions = {},
+  githubOptions: Omit<FakeGitHubOptions, 'owner' | 'repo'> = {}
+): Promise<World> {
   const emulator = await startEmulator(options)
   const servicewechat = await startServiceWechatFake({
     onUpload: (upload) => emulator.recordCiUpload(upload),
     publicKeyFor: (appid) => emulator.uploadPublicKey(appid)
   })
-  const github = await startFakeGitHub({ owner: OWNER, repo: REPO })
+  const github = await startFakeGitHub({ ...githubOptions, owner: OWNER, repo: REPO })
   const toolCache = prepopulatedToolCache()
   return {
     emulator,
@@ -61,6 +64,8 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
       }),
     close: async () => {
       await Promise.all([emulator.close(), servicewechat.close(), github.close()])
+      // Every request the action made must follow GitHub's OpenAPI description (fails the test file otherwise).
+      github.assertFollowedDocuments()
     }
   }
 }

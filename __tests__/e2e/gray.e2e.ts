@@ -242,47 +242,6 @@ describe('the health gate', () => {
   })
 })
 
-describe('check-run buttons', () => {
-  it('carries out advance, revert and release, each once', async () => {
-    const appid = 'wxa000000000000003'
-    const commit = await prepare(appid)
-    const inputs = { 'gray-schedule': SCHEDULE, 'release-on-approval': 'gray' }
-    expectSuccess(await run('sync', appid, inputs))
-    const press = async (identifier: string) => {
-      const check = grayCheck(commit)[0]
-      expect(check?.actions?.map((action: { identifier: string }) => action.identifier)).toContain(identifier)
-      world.emulator.control.resetRequests()
-      const pressed = await world.run({
-        inputs: { command: 'sync', ...platform(appid), ...inputs },
-        eventName: 'check_run',
-        ref: 'refs/heads/main',
-        sha: commit,
-        payload: {
-          action: 'requested_action',
-          requested_action: { identifier },
-          check_run: { id: check?.id, head_sha: commit, external_id: check?.external_id, name: check?.name }
-        }
-      })
-      expect(pressed.stdout).not.toMatch(/::error::/)
-      expectSuccess(pressed)
-      return pressed
-    }
-    await press('gray-advance')
-    expect(grayPercentOf(appid)).toBe(5)
-    expect(wechatWrites().filter((path) => path.endsWith('/grayrelease'))).toHaveLength(1)
-
-    await press('gray-revert')
-    expect(plan(appid)?.gray?.status).toBe(4)
-    expect(wechatWrites().filter((path) => path.endsWith('/revertgrayrelease'))).toHaveLength(1)
-
-    // A new gray of the same approved version, then the release button.
-    expectSuccess(await run('gray', appid, { 'gray-percent': '10', version: '2.0.0', ...inputs }))
-    await press('gray-release')
-    expect(plan(appid)?.online?.version).toBe('2.0.0')
-    expect(wechatWrites().filter((path) => path.endsWith('/release'))).toHaveLength(1)
-  })
-})
-
 describe('bad gray input', () => {
   it.each([
     [{ 'gray-percent': '150' }, /gray-percent/],

@@ -207,7 +207,8 @@ describe('reject → resubmit with feedback → approve', () => {
     world.emulator.control.approve(APP)
     const approved = await sync()
     expect(approved.outputs['review-status']).toBe('approved')
-    expect(reviewChecks(first.sha)[0]?.conclusion).toBe('success')
+    // The rejected run stays completed; the resubmission got a new run (a completed run is never reopened).
+    expect(reviewChecks(first.sha).map((check) => check.conclusion)).toEqual(['failure', 'success'])
   }, 180_000)
 })
 

@@ -18,7 +18,9 @@ export function gitHubFor(inputs: Inputs, context: RunContext): GitHubClient | u
     repo: context.repo,
     serverUrl: context.serverUrl,
     dryRun: inputs.dryRun,
+    appSlug: inputs.githubAppSlug,
     onWrite: (line) => log.info(inputs.dryRun ? `[dry-run] ${line}` : line),
-    log: (line) => log.debug(line)
+    log: (line) => log.debug(line),
+    warn: (line) => log.warning(line)
   })
 }

@@ -433,8 +433,7 @@ async function report(
       title: check.title,
       summary: check.summary,
       text: check.text,
-      detailsUrl: context.runUrl,
-      ...(check.actions ? { actions: check.actions } : {})
+      detailsUrl: context.runUrl
     })
     checkRunUrl ??= result.url
     return result

@@ -5,6 +5,7 @@ export type GitHubPermission =
   | 'checks: write'
   | 'pull-requests: write'
   | 'issues: write'
+  | 'issues: read'
   | 'deployments: write'
   | 'contents: write'
   | 'contents: read'

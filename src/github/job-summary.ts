@@ -1,11 +1,12 @@
 /**
  * The job summary: needs no token or permission, so it is the report of last resort (fork pull requests).
- * The runner drops a step's summary above 1 MiB with an error, so the text is cut to fit what the step has
+ * The runner drops a step's summary above 1 MiB with an error, so the text is cut to the bytes the step has
  * left, with a visible notice.
  */
 import { statSync } from 'node:fs'
 import * as core from '@actions/core'
-import { truncateForGitHub } from './truncate.js'
+import { log } from '../log.js'
+import { fitText } from './truncate.js'
 
 /** The runner's limit for one step's summary, in bytes. */
 export const JOB_SUMMARY_LIMIT = 1024 * 1024
@@ -14,22 +15,16 @@ const NOTICE = '… (cut to fit the 1 MiB job summary limit)'
 
 /** Cuts `markdown` to at most `budget` UTF-8 bytes at a line boundary, ending with a notice. */
 export function fitJobSummary(markdown: string, budget: number): string {
-  if (Buffer.byteLength(markdown) <= budget) return markdown
-  let charLimit = Math.min(markdown.length, budget)
-  for (;;) {
-    const cut = truncateForGitHub(markdown, charLimit, NOTICE)
-    const excess = Buffer.byteLength(cut) - budget
-    if (excess <= 0 || charLimit <= NOTICE.length) return cut
-    // Multi-byte characters: shrink by the bytes still in excess (at least one character) and cut again.
-    charLimit = Math.max(NOTICE.length, charLimit - Math.max(1, Math.ceil(excess / 2)))
-  }
+  return fitText(markdown, { limit: budget, unit: 'bytes', notice: NOTICE })
 }
 
 function usedBytes(file: string): number {
   try {
     return statSync(file).size
-  } catch {
-    return 0
+  } catch (error) {
+    // No file yet: nothing used.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
+    throw error
   }
 }
 
@@ -37,7 +32,7 @@ function usedBytes(file: string): number {
 export async function writeJobSummary(markdown: string): Promise<void> {
   const file = process.env.GITHUB_STEP_SUMMARY
   if (!file) {
-    core.debug('GITHUB_STEP_SUMMARY is not set; the job summary is not written.')
+    log.debug('GITHUB_STEP_SUMMARY is not set; the job summary is not written.')
     return
   }
   const budget = Math.max(0, JOB_SUMMARY_LIMIT - usedBytes(file))
