@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs'
 import * as core from '@actions/core'
+import { log } from '../log.js'
 import { truncateForGitHub } from './truncate.js'
 
 /** The runner's limit for one step's summary, in bytes. */
@@ -37,7 +38,7 @@ function usedBytes(file: string): number {
 export async function writeJobSummary(markdown: string): Promise<void> {
   const file = process.env.GITHUB_STEP_SUMMARY
   if (!file) {
-    core.debug('GITHUB_STEP_SUMMARY is not set; the job summary is not written.')
+    log.debug('GITHUB_STEP_SUMMARY is not set; the job summary is not written.')
     return
   }
   const budget = Math.max(0, JOB_SUMMARY_LIMIT - usedBytes(file))
