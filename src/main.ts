@@ -10,7 +10,7 @@ import { readContext } from './context.js'
 import { errorMessage } from './errors.js'
 import { readInputs, UPLOADING_COMMANDS, type Command, type Inputs } from './inputs.js'
 import { asOwnCommand, exitAfterOutput, guardProcessOutput, log } from './log.js'
-import { redact, setSecretSink } from './redact.js'
+import { redact, registerProxyEnvironment, setSecretSink } from './redact.js'
 import { writeJobSummary } from './github/summary.js'
 
 /** Each command's module is loaded only when it runs: sync and friends never load the upload code. */
@@ -41,6 +41,7 @@ export async function run(): Promise<void> {
   // From here on only the action's own log lines can be runner commands; anything else is neutralised.
   guardProcessOutput()
   setSecretSink((value) => log.mask(value))
+  registerProxyEnvironment(process.env)
   let loadedMiniprogramCi = false
   try {
     const inputs = readInputs((name) => core.getInput(name))
