@@ -26,6 +26,7 @@ const FULL: NodeJS.ProcessEnv = {
   NPM_TOKEN: 'npm_secret',
   WECHAT_APPSECRET: 'set by the workflow',
   npm_config_registry: 'https://registry.npmjs.org/',
+  NODE_AUTH_TOKEN: 'npm registry token',
   Path: 'C:\\Windows'
 }
 
@@ -54,7 +55,10 @@ describe('childEnvironment', () => {
   it('gives npm its own configuration too, but still no token of the step', () => {
     const env = childEnvironment(FULL, { npm: true })
     expect(env.npm_config_registry).toBe('https://registry.npmjs.org/')
-    expect(Object.keys(env).filter((name) => /INPUT_|TOKEN|SECRET/i.test(name))).toEqual([])
+    expect(env.NODE_AUTH_TOKEN).toBe('npm registry token')
+    expect(
+      Object.keys(env).filter((name) => /INPUT_|SECRET|ACTIONS_|GITHUB_TOKEN|NPM_TOKEN/i.test(name))
+    ).toEqual([])
   })
 })
 
@@ -79,4 +83,57 @@ describe('enterChildEnvironment', () => {
       process.env = full
     }
   })
+})
+
+describe('the npm child of the miniprogram-ci install', () => {
+  it('runs without the step’s inputs and tokens', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, chmodSync, readFileSync, cpSync } = await import('node:fs')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const { loadMiniprogramCi } = await import('../src/ci/loader.js')
+    const { repoRoot } = await import('../test-support/run-action.js')
+    const work = mkdtempSync(path.join(os.tmpdir(), 'npm-env-'))
+    const bin = path.join(work, 'bin')
+    mkdirSync(bin)
+    const dump = path.join(work, 'npm-env.txt')
+    // An npm that writes down its environment, then installs a stand-in miniprogram-ci.
+    writeFileSync(
+      path.join(bin, 'npm'),
+      `#!/bin/sh
+env > "${dump}"
+mkdir -p node_modules/miniprogram-ci
+printf '{"name":"miniprogram-ci","version":"0.0.0","main":"index.js"}' > node_modules/miniprogram-ci/package.json
+echo 'module.exports = {}' > node_modules/miniprogram-ci/index.js
+`
+    )
+    chmodSync(path.join(bin, 'npm'), 0o755)
+    const lockfileDir = path.join(work, 'lock')
+    cpSync(path.join(repoRoot, 'tools/miniprogram-ci'), lockfileDir, { recursive: true })
+    const project = path.join(work, 'project')
+    mkdirSync(project)
+    const full = process.env
+    process.env = {
+      ...full,
+      PATH: `${bin}${path.delimiter}${full.PATH ?? ''}`,
+      'INPUT_PRIVATE-KEY': 'pem-text-of-the-key',
+      INPUT_PROXY: 'http://u:proxy-password@proxy:3128',
+      ACTIONS_RUNTIME_TOKEN: 'runtime-token-value',
+      npm_config_registry: 'https://registry.example/'
+    }
+    try {
+      const quiet = { info: () => undefined, warning: () => undefined, debug: () => undefined }
+      await loadMiniprogramCi({
+        projectPath: project,
+        repositoryRoot: project,
+        toolCacheDir: path.join(work, 'cache'),
+        lockfileDir,
+        log: quiet
+      })
+    } finally {
+      process.env = full
+    }
+    const seen = readFileSync(dump, 'utf8')
+    expect(seen).not.toMatch(/INPUT_|pem-text-of-the-key|proxy-password|runtime-token-value/)
+    expect(seen).toContain('npm_config_registry=https://registry.example/')
+  }, 30_000)
 })

@@ -165,6 +165,17 @@ export function drain(stream: DrainableStream): Promise<void> {
   })
 }
 
+let signalExitCode: number | undefined
+
+/**
+ * The process is ending because of a signal: whichever path ends it from now on (the signal handler or
+ * the run failing because its children were ended), it exits with 128 + the signal's number.
+ */
+export function endingBySignal(signalNumber: number): number {
+  signalExitCode ??= 128 + signalNumber
+  return signalExitCode
+}
+
 /**
  * Ends the process once stdout and stderr are flushed. `process.exit()` alone drops what a slow pipe
  * has not taken yet — such as the final `::error::` line.
@@ -172,6 +183,7 @@ export function drain(stream: DrainableStream): Promise<void> {
 export async function exitAfterOutput(code?: number): Promise<never> {
   for (const guard of guards) guard.flush()
   await Promise.all([drain(process.stdout), drain(process.stderr)])
+  const final = signalExitCode ?? code
   // Node 20 exits with 0 for process.exit(undefined), ignoring process.exitCode; process.exit() keeps it.
-  return code === undefined ? process.exit() : process.exit(code)
+  return final === undefined ? process.exit() : process.exit(final)
 }

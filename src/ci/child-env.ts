@@ -59,12 +59,17 @@ const ALLOWED = new Set(
   ].map((name) => name.toUpperCase())
 )
 
-/** Prefixes kept: locale settings, and npm's own configuration for an npm child. */
+/** Prefixes kept: locale settings. */
 const ALLOWED_PREFIXES = ['LC_']
+/**
+ * npm's own configuration, for an npm child only. actions/setup-node's .npmrc reads the registry token
+ * from NODE_AUTH_TOKEN, and npm fails on a .npmrc whose variable is missing.
+ */
 const NPM_PREFIXES = ['NPM_CONFIG_']
+const NPM_NAMES = new Set(['NODE_AUTH_TOKEN'])
 
 export interface ChildEnvironmentOptions {
-  /** For an npm child: also npm's configuration (`npm_config_*`: registry, cache, CA). */
+  /** For an npm child: also npm's configuration (`npm_config_*`: registry, cache, CA; NODE_AUTH_TOKEN). */
   npm?: boolean
 }
 
@@ -78,7 +83,9 @@ export function childEnvironment(
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue
     const upper = name.toUpperCase()
-    if (ALLOWED.has(upper) || prefixes.some((prefix) => upper.startsWith(prefix))) kept[name] = value
+    const npmName = options.npm === true && NPM_NAMES.has(upper)
+    if (ALLOWED.has(upper) || npmName || prefixes.some((prefix) => upper.startsWith(prefix)))
+      kept[name] = value
   }
   return kept
 }

@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { format } from 'node:util'
 import { InputError } from '../errors.js'
-import { exitAfterOutput } from '../log.js'
+import { endingBySignal, exitAfterOutput } from '../log.js'
 import { redact, registerProxySecrets } from '../redact.js'
 import { enterChildEnvironment } from './child-env.js'
 import { CiError, toCiError } from './errors.js'
@@ -268,22 +268,27 @@ async function packNpmIfNeeded(
 }
 
 /**
- * A cancelled job gets SIGINT, then SIGTERM (the runner's cancellation). Either one during a run
- * removes the key file at once, ends miniprogram-ci's processes and exits with 128 + the signal's number.
- * Returns the function that takes the handlers off again.
+ * A cancelled job gets SIGINT, then SIGTERM (the runner's cancellation). The first one during a run
+ * removes the key file at once, ends miniprogram-ci's processes and exits with 128 + the signal's number;
+ * from then on the handlers stay, so a second signal cannot cut the clean-up short.
+ * Returns the function that takes the handlers off again (after a run that was not stopped).
  */
 function stopOnSignal(log: CiLog, except: Set<number>): () => void {
+  let stopping = false
   const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) return
+    stopping = true
     removeKeyFoldersNow()
+    const code = endingBySignal(os.constants.signals[signal] ?? os.constants.signals.SIGTERM)
     log.warning(`Stopped by ${signal}: the upload key is removed; ending miniprogram-ci's processes.`)
-    const code = 128 + (os.constants.signals[signal] ?? 15)
     void terminateChildProcesses({ except, graceMs: 1000 })
       .catch(() => undefined)
       .then(() => exitAfterOutput(code))
   }
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
-  for (const signal of signals) process.once(signal, handler)
+  for (const signal of signals) process.on(signal, handler)
   return () => {
+    if (stopping) return
     for (const signal of signals) process.off(signal, handler)
   }
 }
