@@ -47,39 +47,45 @@ function htmlText(html: string): string {
 /** Node types that only carry text, or only group it; they appear however many lines a text has. */
 const TEXTUAL = new Set(['text', 'break', 'root', 'paragraph'])
 
-/**
- * A signature of everything live in the Markdown: each node that is not plain text, in document order,
- * with the address of links and images and the tags of raw HTML.
- */
-export function liveMarkup(markdown: string): string[] {
-  const found: string[] = []
-  const walk = (node: Node): void => {
-    if (!TEXTUAL.has(node.type)) {
-      if (node.type === 'link' || node.type === 'image' || node.type === 'definition') {
-        found.push(`${node.type} ${node.url ?? ''}`)
-      } else if (node.type === 'html') {
-        found.push(`html ${htmlTags(node.value ?? '')}`)
-      } else {
-        found.push(node.type)
-      }
-    }
-    for (const child of node.children ?? []) walk(child)
-  }
-  walk(renderTree(markdown))
-  return found
+export interface Inspection {
+  /**
+   * A signature of everything live in the Markdown: each node that is not plain text, in document order,
+   * with the address of links and images and the tags of raw HTML.
+   */
+  markup: string[]
+  /** All decoded text GitHub would scan for references: text outside code and links, also inside raw HTML. */
+  text: string
 }
 
-/** All decoded text GitHub would scan for references: text outside code and links, also inside raw HTML. */
-export function visibleText(markdown: string): string {
-  const parts: string[] = []
-  const walk = (node: Node): void => {
-    if (node.type === 'text') parts.push(node.value ?? '')
-    if (node.type === 'html') parts.push(htmlText(node.value ?? ''))
-    if (node.type === 'link' || node.type === 'inlineCode' || node.type === 'code') return
-    for (const child of node.children ?? []) walk(child)
+/** Parses once and reads both the live markup and the text GitHub scans. */
+export function inspect(markdown: string): Inspection {
+  const markup: string[] = []
+  const text: string[] = []
+  const walk = (node: Node, inLinkOrCode: boolean): void => {
+    if (!TEXTUAL.has(node.type)) {
+      if (node.type === 'link' || node.type === 'image' || node.type === 'definition') {
+        markup.push(`${node.type} ${node.url ?? ''}`)
+      } else if (node.type === 'html') {
+        markup.push(`html ${htmlTags(node.value ?? '')}`)
+      } else {
+        markup.push(node.type)
+      }
+    }
+    if (!inLinkOrCode && node.type === 'text') text.push(node.value ?? '')
+    if (!inLinkOrCode && node.type === 'html') text.push(htmlText(node.value ?? ''))
+    const hidden = inLinkOrCode || node.type === 'link' || node.type === 'inlineCode' || node.type === 'code'
+    for (const child of node.children ?? []) walk(child, hidden)
   }
-  walk(renderTree(markdown))
-  return parts.join('\n')
+  walk(renderTree(markdown), false)
+  return { markup, text: text.join('\n') }
+}
+
+export function liveMarkup(markdown: string): string[] {
+  return inspect(markdown).markup
+}
+
+export function visibleText(markdown: string): string {
+  return inspect(markdown).text
 }
 
 /**

@@ -118,7 +118,11 @@ function longestRun(text: string, character: string): number {
 }
 
 export interface InlineCodeOptions {
-  /** Inside a GFM table cell a `|` ends the cell even in a code span; there it must be written `\|`. */
+  /**
+   * For a GFM table cell. A `|` ends the cell even inside a code span, and parsers disagree on a
+   * backslash before it (cmark-gfm escapes only `\|`, micromark also `\\`), so there the text is an
+   * HTML `<code>` element around inert text, with no raw pipe or backslash at all.
+   */
   inTable?: boolean
 }
 
@@ -129,11 +133,11 @@ export interface InlineCodeOptions {
 export function inlineCode(text: unknown, options: InlineCodeOptions = {}): string {
   const flat = oneLine(text)
   if (!flat) return ''
+  if (options.inTable) return `<code>${inlineText(flat)}</code>`
   const fence = '`'.repeat(longestRun(flat, '`') + 1)
   // A code span drops one space at each end when both are there; pad so backticks at the ends stay code.
   const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : ''
-  const body = options.inTable ? flat.replace(/\|/g, '\\|') : flat
-  return `${fence}${pad}${body}${pad}${fence}`
+  return `${fence}${pad}${flat}${pad}${fence}`
 }
 
 /**
