@@ -29,27 +29,20 @@ describe('inlineText', () => {
     ['a full SHA', `built from ${'a5c3785ed8d6a35868bc169f07e40e889087fd2e'}`, 'commit SHA'],
     ['a SHA of another user', 'octocat@a5c3785ed8d6a35868bc169f07e40e889087fd2e', 'commit SHA'],
     ['a URL', 'see https://evil.example/phish', 'URL'],
-    ['a www address', 'see www.evil.example', 'www address']
+    ['a www address', 'see www.evil.example', 'www address'],
+    ['an image', '![pixel](https://evil.example/t.png)', 'URL'],
+    ['a link', '[release notes](https://evil.example)', 'URL'],
+    ['a reference link', '[click][1] [1]: https://evil.example', 'URL'],
+    ['an angle autolink', '<https://evil.example>', 'URL'],
+    ['an e-mail address', 'mail admin@evil.example', undefined],
+    ['an HTML image', '<img src="https://evil.example/t.png">', 'URL'],
+    ['an end of details', '</details><script>alert(1)</script>', undefined],
+    ['an HTML comment', '<!-- hidden -->', undefined],
+    ['an entity that decodes to @', '&#64;octocat &#x23;12', undefined],
+    ['emphasis and code', '*bold* __strong__ `code` ~~gone~~ $x^2$', undefined],
+    ['a footnote', 'text[^1]', undefined]
   ])('neutralises %s, and the reader still sees the same text', (_name, text, pattern) => {
-    expect(referencesIn(text)).toContain(pattern)
-    const rendered = inlineText(text)
-    expectInert(rendered)
-    expect(seen(rendered)).toBe(text)
-  })
-
-  it.each([
-    ['an image', '![pixel](https://evil.example/t.png)'],
-    ['a link', '[release notes](https://evil.example)'],
-    ['a reference link', '[click][1] [1]: https://evil.example'],
-    ['an angle autolink', '<https://evil.example>'],
-    ['an e-mail address', 'mail admin@evil.example'],
-    ['an HTML image', '<img src="https://evil.example/t.png">'],
-    ['an end of details', '</details><script>alert(1)</script>'],
-    ['an HTML comment', '<!-- hidden -->'],
-    ['an entity that decodes to @', '&#64;octocat &#x23;12'],
-    ['emphasis and code', '*bold* __strong__ `code` ~~gone~~ $x^2$'],
-    ['a footnote', 'text[^1]']
-  ])('makes %s inert text', (_name, text) => {
+    if (pattern) expect(referencesIn(text)).toContain(pattern)
     const rendered = inlineText(text)
     expectInert(rendered)
     expect(seen(rendered)).toBe(text)

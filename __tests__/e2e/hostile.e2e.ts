@@ -13,7 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { expectSuccess, type ActionRun } from '../../test-support/run-action.js'
 import { runnerCommands, type RunnerCommand } from '../../test-support/runner-commands.js'
-import { directUploadFiles, emulatorClient } from '../../test-support/seed-version.js'
+import { seedApprovedVersion } from '../../test-support/seed-version.js'
 import { SAMPLE_PROJECT, startWorld, type World } from '../../test-support/world.js'
 
 /** A line break, then a command, then an old-style command: each would be a command in a raw log line. */
@@ -209,22 +209,7 @@ describe('a WeChat version with a line break and commands in it', () => {
 
   beforeAll(async () => {
     world.emulator.control.setOnline(CAFE, '1.0.0')
-    world.emulator.recordCiUpload({
-      appid: world.emulator.credentials.devAppid,
-      version: HOSTILE_VERSION,
-      desc: `desc${INJECTED}`,
-      robot: 1,
-      files: directUploadFiles(CAFE),
-      kind: 'upload'
-    })
-    world.emulator.control.advance(61)
-    const client = emulatorClient(world)
-    try {
-      await client.submitAudit(CAFE, {})
-    } finally {
-      await client.close()
-    }
-    world.emulator.control.approve(CAFE)
+    await seedApprovedVersion(world, CAFE, HOSTILE_VERSION, 'ca7e000'.padEnd(40, '0'))
     world.github.addCommit('f'.repeat(40))
   })
 
