@@ -11,7 +11,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { neutraliseCommands } from '../src/log.js'
 import { renderReviewCheck, renderGrayCheck } from '../src/report/checks.js'
+import { renderNotification } from '../src/dashboard/notify.js'
 import { renderReviewComment } from '../src/report/comments.js'
+import { renderUploadSummary } from '../src/report/preview.js'
 import { blockquote, codeBlock, inlineCode, inlineText } from '../src/report/markdown.js'
 import { renderJobSummary } from '../src/report/summary.js'
 import { hostileStrings } from '../test-support/hostile-text.js'
@@ -69,8 +71,30 @@ const HELPERS: UntrustedRenderer[] = [
   { name: 'blockquote', render: (text) => `Reason:\n\n${blockquote(text)}\n\nAfter` }
 ]
 
-/** The project's renderers of check runs, PR comments and the job summary. */
+/** The project's renderers of check runs, PR comments, the job summary and the release dashboard. */
 const PROJECT_RENDERERS: UntrustedRenderer[] = [
+  {
+    name: 'dashboard comment on a rejection (version and reason from WeChat)',
+    render: (text) =>
+      renderNotification({
+        kind: 'review-rejected',
+        appid: APPID,
+        key: 'k',
+        version: text,
+        reason: text,
+        auditId: 1
+      })
+  },
+  {
+    name: 'upload job summary (version from the tag, description from the commit subject)',
+    render: (text) =>
+      renderUploadSummary({
+        result: { appid: APPID, version: text, description: text, sizes: { subpackages: [], plugins: [] } },
+        commit: 'c0ffee1'.padEnd(40, '0'),
+        runUrl: RUN_URL
+      }),
+    knownLive: true
+  },
   {
     name: 'review check run (rejected, reason and version from WeChat)',
     render: (text) => {

@@ -5,12 +5,14 @@ import { build } from 'esbuild'
 import { cpSync, mkdirSync, rmSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { writeLicenses } from './licenses.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
 
 rmSync(dist, { recursive: true, force: true })
-await build({
+const result = await build({
+  metafile: true,
   entryPoints: { index: path.join(root, 'src/index.ts') },
   outdir: dist,
   bundle: true,
@@ -30,6 +32,8 @@ await build({
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
   }
 })
+
+writeLicenses(result.metafile, dist)
 
 const toolDir = path.join(dist, 'miniprogram-ci')
 mkdirSync(toolDir, { recursive: true })

@@ -16,6 +16,8 @@ export interface RunContext {
   /** `v1.2.3` when the run was started by a tag push. */
   tag?: string
   prNumber?: number
+  /** pull_request events: the branch merged into, the PR's own branch, and whether it lives in this repository. */
+  pullRequest?: { baseRef: string; headRef: string; sameRepository: boolean }
   /** For check_run requested_action events: which button was pressed on which check run. */
   requestedAction?: {
     identifier: string
@@ -80,10 +82,23 @@ export function readContext(env: Env, actionPath: string): RunContext {
   const ref = env.GITHUB_REF ?? ''
   let sha = env.GITHUB_SHA ?? ''
   let prNumber: number | undefined
+  let pullRequest: RunContext['pullRequest']
   const pr = get(payload, 'pull_request')
   if (pr && typeof pr === 'object') {
     prNumber = Number(get(pr, 'number')) || undefined
     sha = String(get(pr, 'head', 'sha') ?? sha)
+    const baseRef = get(pr, 'base', 'ref')
+    const headRef = get(pr, 'head', 'ref')
+    if (typeof baseRef === 'string' && typeof headRef === 'string') {
+      const headRepository = get(pr, 'head', 'repo', 'full_name')
+      pullRequest = {
+        baseRef,
+        headRef,
+        sameRepository:
+          typeof headRepository === 'string' &&
+          headRepository.toLowerCase() === `${owner}/${repo}`.toLowerCase()
+      }
+    }
   }
   let requestedAction: RunContext['requestedAction']
   if (eventName === 'check_run' && get(payload, 'action') === 'requested_action') {
@@ -119,6 +134,7 @@ export function readContext(env: Env, actionPath: string): RunContext {
     ref,
     ...(tag ? { tag } : {}),
     ...(prNumber ? { prNumber } : {}),
+    ...(pullRequest ? { pullRequest } : {}),
     ...(requestedAction ? { requestedAction } : {}),
     ...(commitSubject ? { commitSubject } : {}),
     serverUrl,

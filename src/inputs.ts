@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { InputError } from './errors.js'
 import { registerSecret } from './redact.js'
 import { parseGraySchedule, type GraySchedule } from './release/schedule.js'
+import { DEFAULT_TOTAL_LIMIT, parseSize, parseSizeBudget, type SizePolicy } from './report/package-size.js'
 
 export const COMMANDS = [
   'preview',
@@ -45,6 +46,9 @@ export const INPUT_NAMES = [
   'preview-page-path',
   'preview-query',
   'qrcode-branch',
+  'package-size-budget',
+  'package-size-budget-action',
+  'package-size-total-limit',
   'api-base-url',
   'wechat-timeout-seconds',
   'authorizer-access-token',
@@ -217,6 +221,9 @@ const rawSchema = z.object({
   'preview-page-path': z.string().optional(),
   'preview-query': z.string().optional(),
   'qrcode-branch': z.string().optional(),
+  'package-size-budget': z.string().optional(),
+  'package-size-budget-action': oneOf(['warn', 'fail']),
+  'package-size-total-limit': z.string().optional(),
   'api-base-url': z
     .string()
     .regex(/^https?:\/\/[^/\s]+/i, 'must be a URL such as https://api.weixin.qq.com')
@@ -291,6 +298,8 @@ export interface Inputs {
   previewPagePath?: string
   previewQuery?: string
   qrcodeBranch?: string
+  /** WeChat's package limits, the budget and what exceeding it does (preview and upload). */
+  packageSizePolicy: SizePolicy
   apiBaseUrl: string
   wechatTimeoutMs: number
   credentials?: Credentials
@@ -449,6 +458,25 @@ function credentialsFrom(raw: z.infer<typeof rawSchema>, appid: string | undefin
   return undefined
 }
 
+function packageSizePolicy(raw: z.infer<typeof rawSchema>): SizePolicy {
+  let budget: Pick<SizePolicy, 'percent' | 'budgets'>
+  try {
+    budget = parseSizeBudget(raw['package-size-budget'])
+  } catch (error) {
+    throw new InputError('package-size-budget', (error as Error).message)
+  }
+  let totalLimit = DEFAULT_TOTAL_LIMIT
+  if (raw['package-size-total-limit'] !== undefined) {
+    try {
+      totalLimit = parseSize(raw['package-size-total-limit'])
+    } catch (error) {
+      throw new InputError('package-size-total-limit', (error as Error).message)
+    }
+    if (totalLimit <= 0) throw new InputError('package-size-total-limit', 'must be more than 0 bytes')
+  }
+  return { ...budget, totalLimit, action: raw['package-size-budget-action'] ?? 'warn' }
+}
+
 /**
  * Reads and validates all inputs. `get` returns the raw input ('' when missing), like core.getInput.
  * Throws InputError on the first problem, before anything else runs.
@@ -543,6 +571,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     prComment: raw['pr-comment'] ?? true,
     dryRun: raw['dry-run'] ?? false,
     qrcodeBranch: raw['qrcode-branch'] === 'none' ? undefined : (raw['qrcode-branch'] ?? 'wechat-qrcodes'),
+    packageSizePolicy: packageSizePolicy(raw),
     deploymentEnvironment:
       raw['deployment-environment'] === 'none' ? undefined : (raw['deployment-environment'] ?? 'wechat'),
     ...(raw.appid ? { appid: raw.appid } : {}),
@@ -664,4 +693,82 @@ function checkCommandRules(inputs: Inputs): void {
       'one authorizer token belongs to one mini program; for several targets use token-url or component credentials'
     )
   }
+}
+
+// --- Which commands read each input: the README's "used by" column (scripts/docs.mjs) ---
+
+/** Commands that compile with miniprogram-ci. */
+const BUILDING: readonly Command[] = UPLOADING_COMMANDS
+/** Commands that call the third-party platform API (the review and release lifecycle). */
+const PLATFORM: readonly Command[] = COMMANDS.filter(
+  (command) => command !== 'preview' && command !== 'upload'
+)
+/** Commands that take a version you name, or the tag's. */
+const VERSIONED: readonly Command[] = [...BUILDING, 'release', 'gray', 'withdraw', 'speedup']
+/** Commands that move or follow a gray release. */
+const GRAY: readonly Command[] = ['sync', 'gray']
+/** Commands that record releases, gray steps and rollbacks as GitHub deployments. */
+const DEPLOYING: readonly Command[] = ['sync', 'release', 'gray', 'revert-gray', 'rollback']
+
+/**
+ * The commands that read each input. Typed by InputName, so a new input cannot be added without saying
+ * who reads it; the README's inputs table is generated from this and action.yml.
+ */
+export const INPUT_USAGE: Record<InputName, readonly Command[]> = {
+  command: COMMANDS,
+  'project-path': COMMANDS,
+  appid: COMMANDS,
+  'private-key': BUILDING,
+  'private-key-path': BUILDING,
+  robot: BUILDING,
+  version: VERSIONED,
+  description: BUILDING,
+  'compile-settings': BUILDING,
+  'pack-npm': BUILDING,
+  proxy: BUILDING,
+  'ci-timeout-minutes': BUILDING,
+  'preview-page-path': ['preview'],
+  'preview-query': ['preview'],
+  'qrcode-branch': ['preview'],
+  'package-size-budget': ['preview', 'upload'],
+  'package-size-budget-action': ['preview', 'upload'],
+  'package-size-total-limit': ['preview', 'upload'],
+  'api-base-url': PLATFORM,
+  'wechat-timeout-seconds': PLATFORM,
+  'authorizer-access-token': PLATFORM,
+  'token-url': PLATFORM,
+  'token-url-secret': PLATFORM,
+  'component-appid': PLATFORM,
+  'component-appsecret': PLATFORM,
+  'component-verify-ticket': PLATFORM,
+  'component-access-token': PLATFORM,
+  'authorizer-refresh-tokens': PLATFORM,
+  appsecret: ['sync'],
+  targets: PLATFORM,
+  route: ['submit'],
+  'ext-json': ['submit'],
+  concurrency: PLATFORM,
+  'review-items': ['submit'],
+  'review-notes': ['submit'],
+  feedback: ['submit'],
+  'feedback-media': ['submit'],
+  'privacy-api-not-use': ['submit'],
+  'gray-percent': GRAY,
+  'gray-whitelist': GRAY,
+  'gray-project-members': GRAY,
+  'gray-experience-members': GRAY,
+  'gray-schedule': GRAY,
+  'gray-deadline-action': ['sync'],
+  'gray-deadline-margin-hours': ['sync'],
+  'release-on-approval': ['sync'],
+  'health-max-new-error-groups': ['sync'],
+  'health-max-error-ratio': ['sync'],
+  'health-min-baseline-uv': ['sync'],
+  'health-action': ['sync'],
+  'rollback-to': ['rollback'],
+  'deployment-environment': DEPLOYING,
+  'github-token': COMMANDS,
+  'check-runs': PLATFORM,
+  'pr-comment': ['preview', ...PLATFORM],
+  'dry-run': COMMANDS
 }

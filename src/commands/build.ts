@@ -6,11 +6,21 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { CiResult, CiRunOptions } from '../ci/run.js'
 import { defaultDescription, versionFromTag, type RunContext } from '../context.js'
-import { InputError } from '../errors.js'
+import { errorMessage, InputError } from '../errors.js'
 import type { Inputs } from '../inputs.js'
 import { log } from '../log.js'
 import { GitHubPermissionError } from '../github/errors.js'
-import { renderPreviewComment, renderUploadSummary } from '../report/build.js'
+import {
+  describeExceeded,
+  evaluateSizes,
+  parseSizeRecord,
+  serializeSizeRecord,
+  sizeRecordPath,
+  type SizeBaseline,
+  type SizeReport
+} from '../report/package-size.js'
+import { renderPreviewComment, renderUploadSummary } from '../report/preview.js'
+import type { GitHubClient } from '../github/client.js'
 import { gitHubFor } from './github.js'
 import type { CommandResult } from './types.js'
 
@@ -75,12 +85,93 @@ export async function compile(
   }
 }
 
-export function packageSizeOutput(result: CiResult): string {
+export function packageSizeOutput(result: CiResult, report?: SizeReport): string {
+  const base = report?.baseline
   return JSON.stringify({
     total: result.sizes.total ?? null,
     main: result.sizes.main ?? null,
-    subpackages: result.sizes.subpackages
+    subpackages: result.sizes.subpackages,
+    ...(report ? { status: report.status } : {}),
+    ...(base
+      ? {
+          base: {
+            branch: base.branch,
+            commit: base.commit,
+            total: base.sizes.total ?? null,
+            main: base.sizes.main ?? null
+          }
+        }
+      : {})
   })
+}
+
+/**
+ * The branch whose last preview this one is compared with, and the branch this preview is recorded for.
+ * A pull request compares with its base branch and records its own branch (so a PR stacked on it finds it),
+ * but only when that branch lives in this repository: a fork's branch name could shadow one of ours.
+ * A push compares with the branch's previous preview and records the new one.
+ */
+export function sizeBranches(context: RunContext): { base?: string; record?: string } {
+  if (context.pullRequest) {
+    return {
+      base: context.pullRequest.baseRef,
+      ...(context.pullRequest.sameRepository ? { record: context.pullRequest.headRef } : {})
+    }
+  }
+  if (context.ref.startsWith('refs/heads/')) {
+    const branch = context.ref.slice('refs/heads/'.length)
+    return { base: branch, record: branch }
+  }
+  return {}
+}
+
+async function readSizeBaseline(
+  github: GitHubClient,
+  sideBranch: string,
+  appid: string,
+  branch: string
+): Promise<SizeBaseline | undefined> {
+  try {
+    const file = await github.getFile({ branch: sideBranch, path: sizeRecordPath(appid, branch) })
+    return parseSizeRecord(file?.toString('utf8'), branch)
+  } catch (error) {
+    log.warning(
+      `The sizes of the last preview of ${branch} could not be read from "${sideBranch}" (${errorMessage(error)}); the report shows no change column.`
+    )
+    return undefined
+  }
+}
+
+async function recordSizes(
+  github: GitHubClient,
+  sideBranch: string,
+  result: CiResult,
+  branch: string,
+  commit: string
+): Promise<void> {
+  try {
+    await github.putFile({
+      branch: sideBranch,
+      path: sizeRecordPath(result.appid, branch),
+      content: Buffer.from(serializeSizeRecord(result.appid, branch, commit, result.sizes), 'utf8'),
+      message: `Preview package sizes of ${branch} at ${commit.slice(0, 7)}`
+    })
+  } catch (error) {
+    // The record only feeds later comparisons: the preview itself succeeded and is reported.
+    const why =
+      error instanceof GitHubPermissionError ? `${error.permission} is missing` : errorMessage(error)
+    log.warning(
+      `The package sizes were not recorded on "${sideBranch}" (${why}); later previews cannot compare with this one.`
+    )
+  }
+}
+
+/** Warns about (or, with package-size-budget-action: fail, fails on) each package over its budget or limit. */
+function sizeFailures(report: SizeReport): string[] {
+  const problems = describeExceeded(report)
+  if (report.policy.action === 'fail') return problems
+  for (const problem of problems) log.warning(problem)
+  return []
 }
 
 /** Dry run: a preview or an upload is a write to WeChat, so it is described, not made. */
@@ -116,20 +207,37 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
   if (inputs.command === 'upload') {
     const version = uploadVersion(inputs, context)
     const result = await compile('upload', inputs, context, version)
-    const summary = renderUploadSummary({ result, commit: context.sha, runUrl: context.runUrl })
+    const sizeReport = evaluateSizes(result.sizes, inputs.packageSizePolicy)
+    const summary = renderUploadSummary({
+      result,
+      sizeReport,
+      commit: context.sha,
+      runUrl: context.runUrl
+    })
     return {
       outputs: {
         version: result.version,
-        'package-size': packageSizeOutput(result),
+        'package-size': packageSizeOutput(result, sizeReport),
         result: JSON.stringify([{ appid: result.appid, version: result.version, result: 'uploaded' }])
       },
       summary,
-      failures: []
+      failures: sizeFailures(sizeReport)
     }
   }
 
   const result = await compile('preview', inputs, context, inputs.version ?? '0.0.1')
   const github = gitHubFor(inputs, context)
+  const sizeBranch = sizeBranches(context)
+  const sideBranch = inputs.qrcodeBranch
+  const baseline =
+    github && sideBranch && sizeBranch.base
+      ? await readSizeBaseline(github, sideBranch, result.appid, sizeBranch.base)
+      : undefined
+  const sizeReport = evaluateSizes(
+    result.sizes,
+    inputs.packageSizePolicy,
+    sideBranch && sizeBranch.base ? { branch: sizeBranch.base, ...(baseline ? { baseline } : {}) } : undefined
+  )
   let qrImageUrl: string | undefined
   let fallbackNote: string | undefined
   if (github && inputs.qrcodeBranch && result.qrcodePath) {
@@ -154,6 +262,7 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
     ...(result.qrcodePath ? { qrcodePath: result.qrcodePath } : {}),
     ...(result.pagePath ? { pagePath: result.pagePath } : {}),
     sizes: result.sizes,
+    sizeReport,
     appid: result.appid,
     commit: context.sha,
     runUrl: context.runUrl,
@@ -171,15 +280,18 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
       log.warning(`The PR comment was not written: ${error.message}. The job summary has the same report.`)
     }
   }
+  if (github && sideBranch && sizeBranch.record) {
+    await recordSizes(github, sideBranch, result, sizeBranch.record, context.sha)
+  }
   return {
     outputs: {
       version: result.version,
-      'package-size': packageSizeOutput(result),
+      'package-size': packageSizeOutput(result, sizeReport),
       ...(result.qrcodePath ? { 'qrcode-path': result.qrcodePath } : {}),
       ...(qrImageUrl ? { 'qrcode-url': qrImageUrl } : {}),
       result: JSON.stringify([{ appid: result.appid, version: result.version, result: 'previewed' }])
     },
     summary: body,
-    failures: []
+    failures: sizeFailures(sizeReport)
   }
 }

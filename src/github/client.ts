@@ -153,6 +153,8 @@ export interface GitHubClient {
   recordDeployment(record: DeploymentRecord): Promise<{ id: number; changed: boolean }>
   listDeployments(environment: string, options?: { limit?: number }): Promise<Deployment[]>
   putFile(request: PutFileRequest): Promise<{ url: string; changed: boolean }>
+  /** A file's content on a branch; undefined when the branch or the file does not exist. */
+  getFile(request: { branch: string; path: string }): Promise<Buffer | undefined>
 }
 
 /** `https://api.github.com` → `https://github.com`; GHES `https://host/api/v3` → `https://host`. */
@@ -734,12 +736,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     const { branch, path, content } = request
     const url = `${serverUrl}/${owner}/${repo}/blob/${encodePath(branch)}/${encodePath(path)}?raw=true`
     const blobSha = gitBlobSha(content)
-    const current = await call(
-      `GET ${repoPath}/contents/${path}?ref=${branch}`,
-      'contents: read',
-      false,
-      () => isNotFound(() => octokit.rest.repos.getContent({ owner, repo, path, ref: branch }))
-    )
+    const current = await readContent(branch, path)
     const currentFile = current && !Array.isArray(current.data) ? current.data : undefined
     if (current && (!currentFile || currentFile.type !== 'file')) {
       throw new Error(`"${path}" on branch "${branch}" exists and is not a file.`)
@@ -779,6 +776,20 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       }
       throw error
     }
+  }
+
+  /** The contents API's answer for a path on a branch; undefined when the branch or the path does not exist. */
+  function readContent(branch: string, path: string) {
+    return call(`GET ${repoPath}/contents/${path}?ref=${branch}`, 'contents: read', false, () =>
+      isNotFound(() => octokit.rest.repos.getContent({ owner, repo, path, ref: branch }))
+    )
+  }
+
+  async function getFile(request: { branch: string; path: string }): Promise<Buffer | undefined> {
+    const current = await readContent(request.branch, request.path)
+    const file = current && !Array.isArray(current.data) ? current.data : undefined
+    if (!file || file.type !== 'file' || !('content' in file)) return undefined
+    return Buffer.from(file.content, 'base64')
   }
 
   async function updateFile(request: PutFileRequest, sha: string | undefined): Promise<void> {
@@ -837,6 +848,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     getDefaultBranch,
     recordDeployment,
     listDeployments,
-    putFile: (request) => putFile(request)
+    putFile: (request) => putFile(request),
+    getFile
   }
 }

@@ -20,6 +20,6 @@ export {
   type PreviewCommentInput,
   type UploadSummaryInput,
   type PackageSizes
-} from './build.js'
+} from './preview.js'
 export { renderReviewComment, type ReviewCommentInput } from './comments.js'
 export { formatBytes, formatDuration, formatUtc, progressBar } from './format.js'

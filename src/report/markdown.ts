@@ -86,15 +86,17 @@ function breakReferences(text: string): string {
 
 function escapeSyntax(text: string): string {
   const escaped = text.replace(SYNTAX, (character) => SYNTAX_REFERENCES[character] ?? character)
-  // "1." or "2)" first would start an ordered list, "-", "+" a bullet list, "=" a setext heading.
-  const ordered = /^(\d{1,9})([.)])/.exec(escaped)
+  // "1. " or "2) " first would start an ordered list ("1.2.3" does not).
+  const ordered = /^(\d{1,9})([.)])(?=\s|$)/.exec(escaped)
   if (ordered) {
     const [, digits, mark] = ordered as unknown as [string, string, string]
     return `${digits}${LEADING_SYNTAX[mark]}${escaped.slice(digits.length + 1)}`
   }
-  const first = escaped.charAt(0)
-  const leading = LEADING_SYNTAX[first]
-  return leading && first !== '.' && first !== ')' ? leading + escaped.slice(1) : escaped
+  // "- " and "+ " start a bullet list, "---" a thematic break, "===" a setext heading, "::" a command.
+  if (/^(?:[-+=](?=\s|$|[-+=])|:)/.test(escaped)) {
+    return `${LEADING_SYNTAX[escaped.charAt(0)] as string}${escaped.slice(1)}`
+  }
+  return escaped
 }
 
 /**

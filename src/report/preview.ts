@@ -1,24 +1,9 @@
-/** Reports of preview and upload: the sticky PR comment with the QR code, and the upload summary. */
+/** Reports of preview and upload: the sticky PR comment with the QR code and sizes, and the upload summary. */
 import { redact } from '../redact.js'
-import { code, formatBytes, formatDuration, table } from './format.js'
+import { code, formatDuration, table } from './format.js'
+import { evaluateSizes, renderSizeReport, type PackageSizes, type SizeReport } from './package-size.js'
 
-export interface PackageSizes {
-  total?: number
-  main?: number
-  subpackages: Array<{ name: string; size: number }>
-  plugins?: Array<{ appid: string; version: string; size: number }>
-}
-
-function sizeTable(sizes: PackageSizes): string {
-  const rows: Array<[string, string]> = []
-  if (sizes.total !== undefined) rows.push(['**Total**', formatBytes(sizes.total)])
-  if (sizes.main !== undefined) rows.push(['Main package', formatBytes(sizes.main)])
-  for (const sub of sizes.subpackages) rows.push([`Subpackage ${code(sub.name)}`, formatBytes(sub.size)])
-  for (const plugin of sizes.plugins ?? [])
-    rows.push([`Plugin ${code(plugin.appid)} ${plugin.version}`, formatBytes(plugin.size)])
-  if (rows.length === 0) return 'WeChat reported no package sizes.'
-  return table(['Package', 'Size'], rows)
-}
+export type { PackageSizes } from './package-size.js'
 
 export interface PreviewCommentInput {
   /** A URL GitHub can show as an image (the QR committed to a branch). */
@@ -28,6 +13,8 @@ export interface PreviewCommentInput {
   /** The page the QR code opens. */
   pagePath?: string
   sizes: PackageSizes
+  /** The sizes judged against WeChat's limits, the budget and the base branch; defaults apply without it. */
+  sizeReport?: SizeReport
   appid?: string
   version?: string
   commit: string
@@ -61,7 +48,8 @@ export function renderPreviewComment(input: PreviewCommentInput): string {
     )
   }
   if (input.fallbackNote) lines.push('', `> ⚠️ ${input.fallbackNote}`)
-  lines.push('', '**Package sizes**', '', sizeTable(input.sizes), '', `[Workflow run](${input.runUrl})`)
+  const sizes = input.sizeReport ?? evaluateSizes(input.sizes)
+  lines.push('', '**Package sizes**', '', renderSizeReport(sizes), '', `[Workflow run](${input.runUrl})`)
   return redact(lines.join('\n'))
 }
 
@@ -74,6 +62,8 @@ export interface UploadSummaryInput {
     sizes: PackageSizes
     durationMs?: number
   }
+  /** The sizes judged against WeChat's limits and the budget; defaults apply without it. */
+  sizeReport?: SizeReport
   commit: string
   runUrl: string
 }
@@ -100,7 +90,7 @@ export function renderUploadSummary(input: UploadSummaryInput): string {
     '',
     '**Package sizes**',
     '',
-    sizeTable(result.sizes),
+    renderSizeReport(input.sizeReport ?? evaluateSizes(result.sizes)),
     '',
     `[Workflow run](${input.runUrl})`
   ]
