@@ -9,8 +9,8 @@ import type { CommandResult } from './commands/types.js'
 import { readContext } from './context.js'
 import { errorMessage } from './errors.js'
 import { readInputs, UPLOADING_COMMANDS, type Command, type Inputs } from './inputs.js'
-import { log } from './log.js'
-import { redact, setSecretSink } from './redact.js'
+import { asOwnCommand, exitAfterOutput, guardProcessOutput, log } from './log.js'
+import { redact, registerProxyEnvironment, setSecretSink } from './redact.js'
 import { writeJobSummary } from './github/job-summary.js'
 
 /** Each command's module is loaded only when it runs: sync and friends never load the upload code. */
@@ -38,7 +38,10 @@ function actionRoot(): string {
 }
 
 export async function run(): Promise<void> {
-  setSecretSink((value) => core.setSecret(value))
+  // From here on only the action's own log lines can be runner commands; anything else is neutralised.
+  guardProcessOutput()
+  setSecretSink((value) => log.mask(value))
+  registerProxyEnvironment(process.env)
   let loadedMiniprogramCi = false
   try {
     const inputs = readInputs((name) => core.getInput(name))
@@ -48,19 +51,19 @@ export async function run(): Promise<void> {
     const { execute } = await COMMAND_MODULES[inputs.command]()
     const result = await execute(inputs, context)
     for (const [name, value] of Object.entries(result.outputs)) {
-      if (value !== undefined) core.setOutput(name, redact(String(value)))
+      if (value !== undefined) asOwnCommand(() => core.setOutput(name, redact(String(value))))
     }
     await writeJobSummary(redact(result.summary))
-    if (result.failures.length > 0) core.setFailed(redact(result.failures.join('\n')))
+    if (result.failures.length > 0) log.fail(result.failures.join('\n'))
   } catch (error) {
-    core.setFailed(redact(errorMessage(error)))
-    if (error instanceof Error && error.stack) core.debug(redact(error.stack))
+    log.fail(errorMessage(error))
+    if (error instanceof Error && error.stack) log.debug(error.stack)
   } finally {
     if (loadedMiniprogramCi) {
       // miniprogram-ci leaves its compiler process running (and with it our event loop) after errors.
       const { terminateChildProcesses } = await import('./ci/run.js')
       await terminateChildProcesses()
-      process.exit()
+      await exitAfterOutput()
     }
   }
 }

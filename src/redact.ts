@@ -2,6 +2,8 @@
  * Every secret the action touches is registered here once. `redact` is applied to every text that
  * leaves the process (log lines, errors, job summary, check runs, comments, outputs), because the
  * WeChat access token travels in the query string and would otherwise show up in URLs and errors.
+ * It also strips the userinfo from every URL, so a proxy or relay address with credentials never
+ * shows them, whatever their length or encoding.
  */
 
 const secrets = new Set<string>()
@@ -37,8 +39,67 @@ const TOKEN_PARAM =
 const TOKEN_FIELD =
   /("(?:access_token|component_access_token|authorizer_access_token|authorizer_refresh_token|component_appsecret|component_verify_ticket|secret|appsecret)"\s*:\s*")[^"]*"/gi
 
+/**
+ * The userinfo of a URL (`scheme://user:password@`), up to the last `@` before the path: an unencoded
+ * `@` in a password still ends up inside the match.
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi
+
+/** Every URL in the text without its userinfo (`https://user:pass@host` → `https://***@host`). */
+export function stripUrlUserinfo(text: string): string {
+  return text.replace(URL_USERINFO, '$1***@')
+}
+
+/**
+ * The ways a password shows up in text: as typed in the URL, decoded, and encoded the ways libraries
+ * re-encode it (encodeURIComponent leaves `!'()*` as they are; WHATWG URL serialisation and RFC 3986
+ * strict encoding do not agree on them).
+ */
+function passwordForms(password: string): string[] {
+  let decoded = password
+  try {
+    decoded = decodeURIComponent(password)
+  } catch {
+    // Not valid percent-encoding: the text as it is is the only form.
+  }
+  const component = encodeURIComponent(decoded)
+  const strict = component.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return [...new Set([password, decoded, component, strict, strict.toLowerCase(), component.toLowerCase()])]
+}
+
+/**
+ * Registers a proxy URL with credentials: the whole URL as given and as URL parsers print it, the
+ * userinfo, and the password in every encoding. A URL without credentials registers nothing (a proxy
+ * address is no secret). Text that is no URL is registered whole, in case it holds a password anyway.
+ */
+export function registerProxySecrets(proxy: string | undefined): void {
+  if (!proxy?.trim()) return
+  let url: URL
+  try {
+    url = new URL(proxy.trim())
+  } catch {
+    registerSecret(proxy)
+    return
+  }
+  if (!url.username && !url.password) return
+  registerSecret(proxy)
+  registerSecret(url.href)
+  registerSecret(`${url.username}:${url.password}`)
+  if (url.password) for (const form of passwordForms(url.password)) registerSecret(form)
+}
+
+/** The proxy variables that tools read from the environment, in any case. */
+const PROXY_VARIABLES = new Set(['http_proxy', 'https_proxy', 'all_proxy'])
+
+/** Registers the credentials of every proxy variable in the environment (HTTPS_PROXY, http_proxy, …). */
+export function registerProxyEnvironment(env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (PROXY_VARIABLES.has(name.toLowerCase())) registerProxySecrets(value)
+  }
+}
+
 export function redact(text: string): string {
-  let out = text.replace(TOKEN_PARAM, '$1***').replace(TOKEN_FIELD, '$1***"')
+  let out = stripUrlUserinfo(text).replace(TOKEN_PARAM, '$1***').replace(TOKEN_FIELD, '$1***"')
   // Longest first, so a secret that contains another is removed whole.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (out.includes(secret)) out = out.split(secret).join('***')

@@ -108,8 +108,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   for (const file of [outputFile, summaryFile]) writeFileSync(file, '')
   writeFileSync(eventFile, JSON.stringify(options.payload ?? {}))
   mkdirSync(runnerTemp, { recursive: true })
-  const marker = `WECHAT_ACTION_RUN_MARKER=${randomUUID()}`
-  const [markerName, markerValue] = marker.split('=') as [string, string]
+  // The runner marks every process of a job with RUNNER_TRACKING_ID and ends the ones left at its end;
+  // the action keeps it in its children's environment, so it finds them here too.
+  const markerName = 'RUNNER_TRACKING_ID'
+  const markerValue = `github_${randomUUID()}`
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? dir,

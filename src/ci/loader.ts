@@ -11,6 +11,7 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { redact } from '../redact.js'
+import { childEnvironment } from './child-env.js'
 import { CiError } from './errors.js'
 import type { MiniprogramCi } from './types.js'
 
@@ -130,7 +131,8 @@ function runNpmCi(cwd: string, log: LoaderLog): Promise<void> {
     // npm is npm.cmd on Windows, which only a shell can start.
     const child = spawn('npm', args, {
       cwd,
-      env: process.env,
+      // No inputs or tokens for npm and the install scripts it runs.
+      env: childEnvironment(process.env, { npm: true }),
       shell: process.platform === 'win32',
       stdio: ['ignore', 'pipe', 'pipe']
     })

@@ -1,9 +1,11 @@
 /**
  * The code upload key: normalised, validated before anything runs, registered as a secret, and only
- * ever on disk as a 0600 file in a private temp folder that is removed after the run.
+ * ever on disk as a 0600 file in a private temp folder that is removed after the run — also when the
+ * run is stopped by a signal or exits early, and, should it be killed outright, by the next run.
  */
 import { createPrivateKey, randomBytes } from 'node:crypto'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { InputError } from '../errors.js'
 import { registerSecret } from '../redact.js'
@@ -105,14 +107,80 @@ export interface PrivateKeyFile {
   dispose(): Promise<void>
 }
 
-/** Writes the key as `<tempDir>/wechat-ci-<random>/private.key`, readable by this user only. */
+/** Key folders are `<tempDir>/wechat-ci-<pid>-<random>`: the pid tells a later run whether the owner lives. */
+export const KEY_FOLDER_PREFIX = 'wechat-ci-'
+const KEY_FOLDER = /^wechat-ci-(\d+)-[0-9a-f]{16}$/
+
+/** The key folders of this process that still exist. */
+const liveFolders = new Set<string>()
+let removeOnExit = false
+
+/** Removes every key folder of this process now, synchronously: for signal and exit handlers. */
+export function removeKeyFoldersNow(): void {
+  for (const folder of liveFolders) {
+    try {
+      rmSync(folder, { recursive: true, force: true })
+    } catch {
+      // Nothing more can be done this late; the next run removes it.
+    }
+  }
+  liveFolders.clear()
+}
+
+/** Writes the key as `<tempDir>/wechat-ci-<pid>-<random>/private.key`, readable by this user only. */
 export async function writePrivateKeyFile(pem: string, tempDir: string): Promise<PrivateKeyFile> {
-  const folder = path.join(tempDir, `wechat-ci-${randomBytes(8).toString('hex')}`)
+  const folder = path.join(tempDir, `${KEY_FOLDER_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`)
+  if (!removeOnExit) {
+    // process.exit() anywhere (or an uncaught error) still runs 'exit' listeners.
+    process.on('exit', removeKeyFoldersNow)
+    removeOnExit = true
+  }
+  liveFolders.add(folder)
   await mkdir(folder, { recursive: true, mode: 0o700 })
   const keyPath = path.join(folder, 'private.key')
   await writeFile(keyPath, pem, { mode: 0o600, flag: 'wx' })
   return {
     path: keyPath,
-    dispose: () => rm(folder, { recursive: true, force: true })
+    dispose: async () => {
+      await rm(folder, { recursive: true, force: true })
+      liveFolders.delete(folder)
+    }
   }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes key folders that earlier runs left in `tempDir` (killed before they could remove them):
+ * those whose process no longer exists. Folders of a live process — another run on the same runner,
+ * or this one — are left alone. Returns the folders removed.
+ */
+export async function removeLeftoverKeyFolders(
+  tempDir: string,
+  exists: (pid: number) => boolean = processExists
+): Promise<string[]> {
+  let entries: string[]
+  try {
+    entries = await readdir(tempDir)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const entry of entries) {
+    const match = KEY_FOLDER.exec(entry)
+    if (!match) continue
+    const pid = Number(match[1])
+    const folder = path.join(tempDir, entry)
+    if (pid === process.pid || liveFolders.has(folder) || exists(pid)) continue
+    await rm(folder, { recursive: true, force: true })
+    removed.push(folder)
+  }
+  return removed
 }

@@ -9,11 +9,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { format } from 'node:util'
 import { InputError } from '../errors.js'
-import { redact, registerSecret } from '../redact.js'
+import { endingBySignal, exitAfterOutput } from '../log.js'
+import { redact, registerProxySecrets } from '../redact.js'
+import { enterChildEnvironment } from './child-env.js'
 import { CiError, toCiError } from './errors.js'
 import { loadMiniprogramCi } from './loader.js'
 import { listDescendants, terminateChildProcesses } from './processes.js'
-import { resolvePrivateKey, writePrivateKeyFile } from './private-key.js'
+import {
+  removeKeyFoldersNow,
+  removeLeftoverKeyFolders,
+  resolvePrivateKey,
+  writePrivateKeyFile
+} from './private-key.js'
 import { miniprogramRootPath, readProjectConfig } from './project-config.js'
 import type {
   CiProgress,
@@ -106,13 +113,12 @@ function validate(options: CiRunOptions): void {
     throw new InputError('version', 'must not be empty for upload')
   }
   if (options.proxy !== undefined) {
-    let url: URL
+    registerProxySecrets(options.proxy)
     try {
-      url = new URL(options.proxy)
+      new URL(options.proxy)
     } catch {
       throw new InputError('proxy', 'must be a URL such as http://proxy.example:3128')
     }
-    if (url.password) registerSecret(decodeURIComponent(url.password))
   }
 }
 
@@ -261,6 +267,32 @@ async function packNpmIfNeeded(
   }
 }
 
+/**
+ * A cancelled job gets SIGINT, then SIGTERM (the runner's cancellation). The first one during a run
+ * removes the key file at once, ends miniprogram-ci's processes and exits with 128 + the signal's number;
+ * from then on the handlers stay, so a second signal cannot cut the clean-up short.
+ * Returns the function that takes the handlers off again (after a run that was not stopped).
+ */
+function stopOnSignal(log: CiLog, except: Set<number>): () => void {
+  let stopping = false
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) return
+    stopping = true
+    removeKeyFoldersNow()
+    const code = endingBySignal(os.constants.signals[signal] ?? os.constants.signals.SIGTERM)
+    log.warning(`Stopped by ${signal}: the upload key is removed; ending miniprogram-ci's processes.`)
+    void terminateChildProcesses({ except, graceMs: 1000 })
+      .catch(() => undefined)
+      .then(() => exitAfterOutput(code))
+  }
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
+  for (const signal of signals) process.on(signal, handler)
+  return () => {
+    if (stopping) return
+    for (const signal of signals) process.off(signal, handler)
+  }
+}
+
 /** Compiles the project with miniprogram-ci and uploads it (upload) or gets a preview QR code (preview). */
 export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult> {
   const started = Date.now()
@@ -312,7 +344,20 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
     : undefined
 
   const existingChildren = new Set(await listDescendants())
-  const keyFile = await writePrivateKeyFile(pem, tempDir)
+  const leftovers = await removeLeftoverKeyFolders(tempDir)
+  if (leftovers.length > 0) {
+    log.info(
+      `Removed ${leftovers.length} upload key folder(s) that an earlier, killed run left in ${tempDir}.`
+    )
+  }
+  const stopSignals = stopOnSignal(log, existingChildren)
+  let keyFile: Awaited<ReturnType<typeof writePrivateKeyFile>>
+  try {
+    keyFile = await writePrivateKeyFile(pem, tempDir)
+  } catch (error) {
+    stopSignals()
+    throw error
+  }
   const progress = new ProgressLog(log)
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
@@ -321,6 +366,7 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
   })
   insideFailure.catch(() => undefined)
   let restoreConsole: (() => void) | undefined
+  let restoreEnvironment: (() => void) | undefined
   let heartbeat: NodeJS.Timeout | undefined
   let groupOpen = false
   try {
@@ -338,6 +384,8 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
     restoreConsole = captureConsole(log)
     if (options.proxy) ci.proxy(options.proxy)
 
+    // The compiler is forked from process.env: it gets the child environment, without inputs or tokens.
+    restoreEnvironment = enterChildEnvironment()
     const work = (async () => {
       const project = new ci.Project({
         projectPath,
@@ -402,6 +450,7 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
       setup
     }
   } finally {
+    restoreEnvironment?.()
     activeRun = { log }
     clearInterval(heartbeat)
     // The compiler outlives failures and timeouts; end it (and its workers) whatever happened.
@@ -410,5 +459,6 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
     restoreConsole?.()
     if (groupOpen) log.endGroup()
     await keyFile.dispose()
+    stopSignals()
   }
 }
