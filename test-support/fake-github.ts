@@ -47,6 +47,8 @@ export interface FakeCheckRun {
   output: { title: string | null; summary: string | null; text: string | null }
   /** Kept for assertions; GitHub does not return a run's actions, and neither does the fake. */
   actions: Array<{ label: string; description: string; identifier: string }>
+  /** The app that created the run; GITHUB_TOKEN's `github-actions` when left out. */
+  app?: { id: number; slug: string; name: string }
 }
 
 export interface FakeUser {
@@ -92,6 +94,12 @@ export interface FakePullRequest {
   number: number
   headSha: string
   state: 'open' | 'closed'
+  /** When it was merged (a merged pull request is closed). */
+  mergedAt?: string
+  /** The branch it was opened against; the default branch when left out. */
+  baseRef?: string
+  /** The commits it brought to its base branch (their `/commits/{sha}/pulls` lists it). */
+  commits?: string[]
 }
 
 interface FakeCommit {
@@ -131,9 +139,17 @@ export interface FakeGitHub {
   /** Web root, for GITHUB_SERVER_URL. */
   serverUrl: string
   state: FakeGitHubState
-  addCommit(sha: string, message?: string): void
+  /** A commit; `parents` (default none) make history that `/compare` walks. */
+  addCommit(sha: string, message?: string, parents?: string[]): void
   addTag(name: string, sha: string, options?: { annotated?: boolean }): void
-  addPullRequest(pull: { number: number; headSha: string; state?: 'open' | 'closed' }): void
+  addPullRequest(pull: {
+    number: number
+    headSha: string
+    state?: 'open' | 'closed'
+    mergedAt?: string
+    baseRef?: string
+    commits?: string[]
+  }): void
   addComment(issueNumber: number, comment: { body: string; login: string; type: 'Bot' | 'User' }): FakeComment
   requests(): RecordedRequest[]
   /** Non-GET requests only. */
@@ -339,7 +355,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       },
       name: run.name,
       check_suite: { id: 1 },
-      app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
+      app: run.app ?? { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
       pull_requests: []
     }
   }
@@ -690,7 +706,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       handle: ([, sha], request) => {
         requirePermission('contents', 'read')
         if (!state.commits.has(sha ?? '')) throw new HttpError(422, `No commit found for SHA: ${sha}`)
-        const pulls = state.pullRequests.filter((pull) => pull.headSha === sha)
+        const pulls = state.pullRequests.filter(
+          (pull) => pull.headSha === sha || (pull.commits ?? []).includes(sha ?? '')
+        )
         const page = paginate(pulls, request, `/repos/${owner}/${repo}/commits/${sha}/pulls`)
         return {
           ...page,
@@ -698,10 +716,61 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
             id: pull.number + 500_000,
             number: pull.number,
             state: pull.state,
+            merged_at: pull.mergedAt ?? null,
             html_url: `${serverUrl}/${owner}/${repo}/pull/${pull.number}`,
             head: { sha: pull.headSha, ref: `feature-${pull.number}` },
-            base: { ref: defaultBranch }
+            base: { ref: pull.baseRef ?? defaultBranch }
           }))
+        }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/compare\/([^/]+?)\.\.\.([^/]+)$/,
+      handle: ([, baseRef, headRef], request) => {
+        requirePermission('contents', 'read')
+        const base = resolveCommitish(baseRef ?? '')
+        const head = resolveCommitish(headRef ?? '')
+        if (!base || !head) throw notFound()
+        const ancestors = (start: string): string[] => {
+          const seen: string[] = []
+          const queue = [start]
+          while (queue.length > 0) {
+            const sha = queue.shift() as string
+            if (seen.includes(sha)) continue
+            seen.push(sha)
+            queue.push(...(state.commits.get(sha)?.parents ?? []))
+          }
+          return seen
+        }
+        const ofBase = new Set(ancestors(base))
+        const ofHead = ancestors(head)
+        const ahead = ofHead.filter((sha) => !ofBase.has(sha)).reverse()
+        const behind = [...ofBase].filter((sha) => !ofHead.includes(sha)).length
+        const status =
+          ahead.length === 0 && behind === 0
+            ? 'identical'
+            : behind === 0
+              ? 'ahead'
+              : ahead.length === 0
+                ? 'behind'
+                : 'diverged'
+        const perPage = Math.min(100, Math.max(1, Number(request.query.per_page ?? 250) || 250))
+        const page = Math.max(1, Number(request.query.page ?? 1) || 1)
+        return {
+          status: 200,
+          body: {
+            status,
+            ahead_by: ahead.length,
+            behind_by: behind,
+            total_commits: ahead.length,
+            commits: ahead.slice((page - 1) * perPage, page * perPage).map((sha) => ({
+              sha,
+              commit: { message: state.commits.get(sha)?.message ?? '' },
+              parents: (state.commits.get(sha)?.parents ?? []).map((parent) => ({ sha: parent }))
+            })),
+            files: []
+          }
         }
       }
     },
@@ -1069,9 +1138,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const { port } = server.address() as AddressInfo
   serverUrl = `http://127.0.0.1:${port}`
 
-  function addCommit(sha: string, message = `Commit ${sha.slice(0, 7)}`): void {
+  function addCommit(sha: string, message = `Commit ${sha.slice(0, 7)}`, parents: string[] = []): void {
     if (!/^[0-9a-f]{40}$/.test(sha)) throw new Error(`Fake GitHub: "${sha}" is not a 40-character hex SHA.`)
-    if (!state.commits.has(sha)) state.commits.set(sha, { sha, tree: emptyTree, parents: [], message })
+    if (!state.commits.has(sha)) state.commits.set(sha, { sha, tree: emptyTree, parents, message })
   }
 
   return {
@@ -1097,7 +1166,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     addPullRequest(pull) {
       addCommit(pull.headSha)
       issues.add(pull.number)
-      state.pullRequests.push({ number: pull.number, headSha: pull.headSha, state: pull.state ?? 'open' })
+      state.pullRequests.push({
+        number: pull.number,
+        headSha: pull.headSha,
+        state: pull.state ?? (pull.mergedAt ? 'closed' : 'open'),
+        ...(pull.mergedAt ? { mergedAt: pull.mergedAt } : {}),
+        ...(pull.baseRef ? { baseRef: pull.baseRef } : {}),
+        ...(pull.commits ? { commits: pull.commits } : {})
+      })
     },
     addComment(issueNumber, comment) {
       issues.add(issueNumber)

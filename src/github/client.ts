@@ -69,6 +69,8 @@ export interface CheckRun {
   startedAt: string | null
   completedAt: string | null
   headSha: string
+  /** Slug of the GitHub App that created the run (`github-actions` for GITHUB_TOKEN). */
+  app?: string
 }
 
 export interface WriteResult {
@@ -83,6 +85,18 @@ export interface PullRequestRef {
   number: number
   headSha: string
   state: 'open' | 'closed'
+  /** ISO 8601 when merged; absent for a pull request that was not merged. */
+  mergedAt?: string
+  /** The branch it was opened against (merged into). */
+  baseRef?: string
+}
+
+/** The commits of `head` that `base` lacks (`GET /compare/{base}...{head}`), oldest first. */
+export interface Comparison {
+  /** identical, ahead, behind or diverged. */
+  status: string
+  totalCommits: number
+  commits: string[]
 }
 
 export type DeploymentState = 'success' | 'failure' | 'inactive'
@@ -146,6 +160,8 @@ export interface GitHubClient {
   upsertCheckRun(desired: DesiredCheckRun): Promise<WriteResult>
   upsertStickyComment(request: { issueNumber: number; key: string; body: string }): Promise<WriteResult>
   findPullRequestsForCommit(sha: string): Promise<PullRequestRef[]>
+  /** At most `limit` commits (default 250) of the comparison, oldest first. */
+  compareCommits(base: string, head: string, options?: { limit?: number }): Promise<Comparison>
   resolveTag(tag: string): Promise<{ sha: string } | undefined>
   /** The full SHA of a commit given by a (short) SHA, or undefined when no commit matches. */
   resolveCommit(ref: string): Promise<string | undefined>
@@ -225,6 +241,7 @@ interface RawCheckRun {
   started_at: string | null
   completed_at: string | null
   output: { title: string | null; summary: string | null; text: string | null }
+  app?: { slug?: string } | null
 }
 
 function toCheckRun(raw: RawCheckRun): CheckRun {
@@ -240,7 +257,8 @@ function toCheckRun(raw: RawCheckRun): CheckRun {
     htmlUrl: raw.html_url ?? '',
     startedAt: raw.started_at,
     completedAt: raw.completed_at,
-    headSha: raw.head_sha
+    headSha: raw.head_sha,
+    ...(raw.app?.slug ? { app: raw.app.slug } : {})
   }
 }
 
@@ -559,8 +577,32 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     return pulls.map((pull) => ({
       number: pull.number,
       headSha: pull.head.sha,
-      state: pull.state === 'open' ? 'open' : 'closed'
+      state: pull.state === 'open' ? 'open' : 'closed',
+      ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
+      ...(pull.base?.ref ? { baseRef: pull.base.ref } : {})
     }))
+  }
+
+  async function compareCommits(
+    base: string,
+    head: string,
+    compareOptions: { limit?: number } = {}
+  ): Promise<Comparison> {
+    const limit = compareOptions.limit ?? 250
+    const basehead = `${base}...${head}`
+    const commits: string[] = []
+    let status = 'identical'
+    let totalCommits = 0
+    for (let page = 1; commits.length < limit; page++) {
+      const response = await call(`GET ${repoPath}/compare/${basehead}`, 'contents: read', false, () =>
+        octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead, per_page: 100, page })
+      )
+      status = response.data.status
+      totalCommits = response.data.total_commits
+      commits.push(...response.data.commits.map((commit) => commit.sha))
+      if (response.data.commits.length < 100 || commits.length >= totalCommits) break
+    }
+    return { status, totalCommits, commits: commits.slice(0, limit) }
   }
 
   async function resolveTag(tag: string): Promise<{ sha: string } | undefined> {
@@ -832,6 +874,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     upsertCheckRun,
     upsertStickyComment,
     findPullRequestsForCommit,
+    compareCommits,
     resolveTag,
     resolveCommit,
     getDefaultBranch,

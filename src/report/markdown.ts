@@ -3,8 +3,10 @@
  * PR text. `inlineText` makes one inert line (no HTML, no mention, no issue or commit reference, no link,
  * image or emphasis, no table cell break); `codeBlock` fences text so nothing inside it can end the fence.
  * Special characters become numeric character references, which read the same in Markdown and inside
- * raw HTML such as `<summary>`, where backslash escapes would show.
+ * raw HTML such as `<summary>`, where backslash escapes would show. Secrets are redacted first: escaping
+ * changes the text (`access_token` becomes `access&#95;token`), so redaction afterwards would miss them.
  */
+import { redact } from '../redact.js'
 
 /** GitHub links neither a mention nor a reference that a zero-width space interrupts. */
 const BREAK = '\u200b'
@@ -21,21 +23,17 @@ const ENTITIES: Record<string, string> = {
   _: '&#95;',
   '[': '&#91;',
   ']': '&#93;',
-  '(': '&#40;',
-  ')': '&#41;',
-  '!': '&#33;',
   '#': '&#35;',
   '|': '&#124;',
   '~': '&#126;',
-  $: '&#36;',
-  ':': '&#58;'
+  $: '&#36;'
 }
 
-/** Characters that start a block (list, heading rule, ordered list) when they open a line. */
-const BLOCK_START = /^([-+=]|\d+[.)])/
+/** A list item or a setext underline when the text opens a line (`- x`, `+ x`, `1. x`, `---`, `===`). */
+const BLOCK_START = /^(?:[-+](?=\s|$)|\d{1,9}[.)](?=\s|$)|[-=]+$)/
 
 export function inlineText(text: string): string {
-  const line = text
+  const line = redact(text)
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
     .replace(/\s+/g, ' ')
@@ -47,7 +45,7 @@ export function inlineText(text: string): string {
     .replace(/[0-9a-f]{7,}/gi, (run) => run.match(/.{1,6}/g)?.join(BREAK) ?? run)
     .replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}${BREAK}.`)
     .replace(/:\/\//g, `:${BREAK}//`)
-  const escaped = line.replace(/[&<>"'\\`*_[\]()!#|~$:]/g, (char) => ENTITIES[char] ?? char)
+  const escaped = line.replace(/[&<>"'\\`*_[\]#|~$]/g, (char) => ENTITIES[char] ?? char)
   return escaped.replace(BLOCK_START, (start) =>
     start.replace(/[-+=.)]/, (char) => `&#${char.charCodeAt(0)};`)
   )
@@ -58,6 +56,6 @@ export function codeBlock(text: string, lang?: string): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length))
   const fence = '`'.repeat(Math.max(3, longest + 1))
   const language = lang && /^[\w+-]{1,30}$/.test(lang) ? lang : ''
-  const body = text.replace(/\r\n?/g, '\n').replace(/\n+$/, '')
+  const body = redact(text).replace(/\r\n?/g, '\n').replace(/\n+$/, '')
   return `${fence}${language}\n${body}\n${fence}`
 }

@@ -1,0 +1,64 @@
+/**
+ * Reading the action's records back from GitHub. A record is trusted only in a check run the action itself
+ * created (anyone with another app or token can create a run with the same name, external id and marker)
+ * and only when the run's external id names the mini program and version it is about.
+ */
+import type { CheckRun, GitHubClient } from '../github/client.js'
+import type { RecordedReview, RecordedRollout } from '../release/model.js'
+import { parseRecorded, parseRecordedReview } from '../release/recorded.js'
+import { checkExternalId, checkName } from '../report/checks.js'
+
+/** The app behind GITHUB_TOKEN, the default `github-token`. */
+export const GITHUB_ACTIONS_APP = 'github-actions'
+
+/**
+ * Whether the action's own token created the run: the GitHub client's verdict when it gives one
+ * (`ownedByAction`), else the run's app compared with the app behind GITHUB_TOKEN. A run whose app is not
+ * known is not the action's.
+ */
+export function isOwnRun(run: CheckRun & { ownedByAction?: boolean }): boolean {
+  if (typeof run.ownedByAction === 'boolean') return run.ownedByAction
+  return run.app === GITHUB_ACTIONS_APP
+}
+
+export interface RecordLocation {
+  sha: string
+  appid: string
+  version: string
+  targetCount: number
+}
+
+/** The action's own runs of one check for one version, newest first. */
+async function ownRuns(
+  github: GitHubClient,
+  kind: 'review' | 'gray',
+  where: RecordLocation
+): Promise<CheckRun[]> {
+  const externalId = checkExternalId(kind, where.appid, where.version)
+  const runs = await github.findCheckRuns(where.sha, checkName(kind, where.appid, where.targetCount))
+  return runs.filter((run) => run.externalId === externalId && isOwnRun(run)).sort((a, b) => b.id - a.id)
+}
+
+/** The rollout record of the version's gray check, if the action's own run has one for that version. */
+export async function readRolloutRecord(
+  github: GitHubClient,
+  where: RecordLocation
+): Promise<RecordedRollout | undefined> {
+  for (const run of await ownRuns(github, 'gray', where)) {
+    const recorded = parseRecorded(run.text)
+    if (recorded?.version === where.version) return recorded
+  }
+  return undefined
+}
+
+/** The review record of the version's review check, if the action's own run has one. */
+export async function readReviewRecord(
+  github: GitHubClient,
+  where: RecordLocation
+): Promise<RecordedReview | undefined> {
+  for (const run of await ownRuns(github, 'review', where)) {
+    const recorded = parseRecordedReview(run.text)
+    if (recorded) return recorded
+  }
+  return undefined
+}
