@@ -469,3 +469,13 @@ describe('decideSync: an ended plan', () => {
     })
   })
 })
+
+describe('decideSync: one review check', () => {
+  it('releasing on approval shows the review check once, saying the version is online', () => {
+    const decision = decideSync(observe(), configure({ releaseOnApproval: 'full' }))
+    expect(kinds(decision)).toEqual(['release', 'deployment'])
+    const reviews = renderAll(decision).filter((check) => check.kind === 'review')
+    expect(reviews).toHaveLength(1)
+    expect(reviews[0]?.summary).toContain('It is online.')
+  })
+})

@@ -7,6 +7,7 @@ import {
   grayVersionOf,
   recordedFor,
   refusal,
+  reviewCheck,
   unknownApprovedVersion
 } from './common.js'
 import {
@@ -92,6 +93,13 @@ export function decideRelease(obs: TargetObservation, settings: ReleaseSettings)
       })
     )
   }
+  // The review check says the version is online, as the next sync will find it.
+  const released: TargetObservation = {
+    ...obs,
+    versions: { ...obs.versions, online: { version, at: settings.now } },
+    gray: grayStatus === 'finished' ? { ...obs.gray, status: 'finished', percentage: 100 } : obs.gray
+  }
+  checks.unshift(reviewCheck(released, settings))
   const message = `Released ${version} to everyone.`
   return decision(obs, {
     writes: [{ kind: 'release' }, ...deploymentWrite(settings, version, 'release')],

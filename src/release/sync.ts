@@ -36,7 +36,8 @@ import { formatUtc } from './time.js'
 
 export function decideSync(obs: TargetObservation, settings: ReleaseSettings): Decision {
   const part = decideSyncWithoutReview(obs, settings)
-  if (obs.review.status === 'none') return part
+  // A release decided on the way already brings its own review check.
+  if (obs.review.status === 'none' || part.checks.some((check) => check.kind === 'review')) return part
   // The review check describes the state after this sync's writes, so a rerun finds nothing to change.
   return withChecks(part, [reviewCheck(observationAfter(obs, part), settings)])
 }
