@@ -8,6 +8,7 @@ import {
   decideRollback,
   decideSpeedup,
   decideSubmit,
+  decideSync,
   decideWithdraw,
   describeTesterOutcome,
   describeWrite,
@@ -835,5 +836,28 @@ describe('replies that leave a version name out', () => {
     expect(decision.writes).toEqual([{ kind: 'revertcoderelease' }])
     expect(decision.outputs.onlineVersion).toBeUndefined()
     expect(decision.outputs.message).toContain('as WeChat chooses it')
+  })
+})
+
+describe('the review record', () => {
+  it('carries what the earlier record of the same version and audit says, and nothing of another version', () => {
+    const record = { auditId: 9, spedUp: true, pulls: [11, 12] }
+    const obs = observe({
+      review: { status: 'under_review', userVersion: '1.2.3', auditId: 9 },
+      reviewRecord: record
+    })
+    const [same] = decideSync(obs, configure()).checks
+    expect(same?.kind === 'review' && same.state.record).toMatchObject({
+      auditId: 9,
+      spedUp: true,
+      pulls: [11, 12]
+    })
+    const rejected = observe({
+      review: { status: 'rejected', userVersion: '1.2.2', auditId: 9 },
+      reviewRecord: record
+    })
+    const submitted = decideSubmit(rejected, configure({ command: 'submit', reviewItems: [CATEGORY] }))
+    const [other] = submitted.checks
+    expect(other?.kind === 'review' && other.state.record).toEqual({ spedUp: false, since: T0 })
   })
 })

@@ -3,8 +3,10 @@ import { grayDeadline } from './deadline.js'
 import type { HealthResult } from './health.js'
 import {
   isGrayActive,
+  PENDING_REVIEW,
   type CheckPlan,
   type Decision,
+  type DeploymentOperation,
   type GrayCheckState,
   type GrayObservation,
   type PlannedWrite,
@@ -120,7 +122,7 @@ export function refusal(
 export function deploymentWrite(
   settings: ReleaseSettings,
   version: string,
-  operation: 'release' | 'gray' | 'rollback'
+  operation: DeploymentOperation
 ): PlannedWrite[] {
   if (!settings.deploymentEnvironment) return []
   return [
@@ -138,9 +140,10 @@ export function reviewRecordFor(
   now: number,
   patch: Partial<RecordedReview> = {}
 ): RecordedReview {
-  const earlier = obs.reviewRecord
+  // The record read is the one of the latest review's version; it says nothing about another version.
+  const earlier = review.userVersion === obs.review.userVersion ? obs.reviewRecord : undefined
   const sameAudit = earlier !== undefined && earlier.auditId === review.auditId
-  const pending = review.status === 'under_review' || review.status === 'delayed'
+  const pending = PENDING_REVIEW.includes(review.status)
   const since = pending ? (review.submittedAt ?? (sameAudit ? earlier.since : undefined) ?? now) : undefined
   return {
     ...(review.auditId !== undefined ? { auditId: review.auditId } : {}),

@@ -4,6 +4,7 @@
  * fills a TargetObservation, `decide` turns it into a Decision, `act` performs the Decision's writes, and
  * `report/` alone renders check runs, comments and the job summary from this state.
  */
+import type { DeploymentState } from '../github/client.js'
 import type { Category } from '../wechat/schemas.js'
 import type { ReviewItem } from '../wechat/review-items.js'
 import type { DeadlineStatus } from './deadline.js'
@@ -184,7 +185,7 @@ export type PlannedWrite =
       environment: string
       version: string
       operation: DeploymentOperation
-      state: 'success' | 'failure' | 'inactive'
+      state: DeploymentState
     }
 
 /** What bind_tester's reply means for one whitelisted WeChat ID. */
