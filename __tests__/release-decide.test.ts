@@ -29,6 +29,7 @@ import { parseRecorded } from '../src/release/recorded.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
 import { resolveVersionNames } from '../src/release/versions.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
+import { releaseSettings } from '../test-support/release-fixtures.js'
 import { renderCheck } from '../src/report/checks.js'
 /** jest 29's it.each types want mutable rows; `as const` tables are readonly. */
 const mutable = <T extends readonly unknown[]>(rows: readonly T[]): Array<[...T]> =>
@@ -62,20 +63,7 @@ function observe(patch: ObservationPatch = {}): TargetObservation {
 }
 
 function configure(patch: Partial<ReleaseSettings> = {}): ReleaseSettings {
-  return {
-    command: 'sync',
-    version: '1.2.3',
-    route: 'direct',
-    releaseOnApproval: 'off',
-    grayProjectMembers: false,
-    grayExperienceMembers: false,
-    grayWhitelist: [],
-    grayDeadlineAction: 'warn',
-    grayDeadlineMarginHours: 24,
-    deploymentEnvironment: 'wechat',
-    now: T0,
-    ...patch
-  }
+  return releaseSettings({ version: '1.2.3', deploymentEnvironment: 'wechat', ...patch })
 }
 
 const approved = (version = '1.2.3'): Partial<ReviewObservation> => ({

@@ -19,11 +19,10 @@ import { InputError } from '../src/errors.js'
 import type { CheckRun, GitHubClient, PullRequestRef } from '../src/github/client.js'
 import { commitFromDescription, withCommitMarker } from '../src/release/commit-marker.js'
 import { decideRelease, decideRollback, decideSync } from '../src/release/decide.js'
-import type { TargetObservation } from '../src/release/model.js'
 import { versionStages } from '../src/release/outcome.js'
 import { embedRecorded, embedRecordedReview } from '../src/release/recorded.js'
-import type { ReleaseSettings } from '../src/release/settings.js'
 import { ERRCODE, WeChatApiError } from '../src/wechat/errors.js'
+import { observation, releaseSettings, runningGray, T0 } from '../test-support/release-fixtures.js'
 
 const SHA = 'c0ffee1'.padEnd(40, '0')
 const APPID = 'wx0123456789abcdef'
@@ -73,38 +72,36 @@ describe('the privacy-check wait (61039)', () => {
     ])
   })
 
-  it('gives up with 61039 once the wait is over', async () => {
+  /** Every call fails with `error`; how many calls were made, and how long was slept. */
+  async function alwaysFailing(error: () => Error) {
     const time = fakeTime()
     let calls = 0
-    await expect(
-      submitWhenDetectionDone(
-        async () => {
-          calls += 1
-          throw checking()
-        },
-        time.clock,
-        time.sleep
-      )
-    ).rejects.toMatchObject({ errcode: ERRCODE.PRIVACY_CHECK_RUNNING })
-    expect(time.sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(PRIVACY_DETECTION_WAIT_MS)
+    const outcome = submitWhenDetectionDone(
+      async () => {
+        calls += 1
+        throw error()
+      },
+      time.clock,
+      time.sleep
+    )
+    await outcome.catch(() => undefined)
+    return { outcome, calls, slept: time.sleeps.reduce((sum, ms) => sum + ms, 0) }
+  }
+
+  it('gives up with 61039 once the wait is over', async () => {
+    const { outcome, calls, slept } = await alwaysFailing(checking)
+    await expect(outcome).rejects.toMatchObject({ errcode: ERRCODE.PRIVACY_CHECK_RUNNING })
+    expect(slept).toBeLessThanOrEqual(PRIVACY_DETECTION_WAIT_MS)
     expect(calls).toBe(PRIVACY_DETECTION_WAIT_MS / PRIVACY_DETECTION_POLL_MS + 1)
   })
 
   it('never asks again after another answer', async () => {
-    const time = fakeTime()
-    let calls = 0
-    await expect(
-      submitWhenDetectionDone(
-        async () => {
-          calls += 1
-          throw new WeChatApiError('/wxa/submit_audit', ERRCODE.MUST_COMMIT_FIRST, 'must commit')
-        },
-        time.clock,
-        time.sleep
-      )
-    ).rejects.toMatchObject({ errcode: ERRCODE.MUST_COMMIT_FIRST })
+    const { outcome, calls, slept } = await alwaysFailing(
+      () => new WeChatApiError('/wxa/submit_audit', ERRCODE.MUST_COMMIT_FIRST, 'must commit')
+    )
+    await expect(outcome).rejects.toMatchObject({ errcode: ERRCODE.MUST_COMMIT_FIRST })
     expect(calls).toBe(1)
-    expect(time.sleeps).toEqual([])
+    expect(slept).toBe(0)
   })
 })
 
@@ -314,25 +311,8 @@ describe('the pull requests a version releases', () => {
 })
 
 describe('the stages "released in" comments follow', () => {
-  const T0 = 1_767_225_600
-  const settings: ReleaseSettings = {
-    command: 'sync',
-    route: 'direct',
-    releaseOnApproval: 'off',
-    grayProjectMembers: false,
-    grayExperienceMembers: false,
-    grayWhitelist: [],
-    grayDeadlineAction: 'warn',
-    grayDeadlineMarginHours: 24,
-    now: T0
-  }
-  const observe = (patch: Partial<TargetObservation> = {}): TargetObservation => ({
-    appid: APPID,
-    review: { status: 'under_review', userVersion: '2.0.0', auditId: 3, screenshots: [] },
-    gray: { status: 'none', percentage: 0, projectMembersFirst: false, experienceMembersFirst: false },
-    versions: { online: { version: '1.0.0' } },
-    ...patch
-  })
+  const settings = releaseSettings()
+  const observe = observation
 
   it('follow the review, the gray, the release and a rollback', () => {
     expect(versionStages(decideSync(observe(), settings), observe())).toEqual([
@@ -350,13 +330,7 @@ describe('the stages "released in" comments follow', () => {
     ])
     const inGray = observe({
       review: { status: 'approved', userVersion: '2.0.0', screenshots: [] },
-      gray: {
-        status: 'running',
-        percentage: 5,
-        startedAt: T0,
-        projectMembersFirst: false,
-        experienceMembersFirst: false
-      }
+      gray: runningGray(5)
     })
     expect(versionStages(decideSync(inGray, settings), inGray)).toEqual([{ version: '2.0.0', stage: 'gray' }])
     const online = observe({

@@ -12,6 +12,7 @@ import type {
 import { parseRecorded } from '../src/release/recorded.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
+import { releaseSettings } from '../test-support/release-fixtures.js'
 import { renderCheck } from '../src/report/checks.js'
 /** jest 29's it.each types want mutable rows; `as const` tables are readonly. */
 const mutable = <T extends readonly unknown[]>(rows: readonly T[]): Array<[...T]> =>
@@ -53,19 +54,7 @@ function observe(patch: ObservationPatch = {}): TargetObservation {
 }
 
 function configure(patch: Partial<ReleaseSettings> = {}): ReleaseSettings {
-  return {
-    command: 'sync',
-    route: 'direct',
-    releaseOnApproval: 'off',
-    grayProjectMembers: false,
-    grayExperienceMembers: false,
-    grayWhitelist: [],
-    grayDeadlineAction: 'warn',
-    grayDeadlineMarginHours: 24,
-    deploymentEnvironment: 'wechat',
-    now: T0,
-    ...patch
-  }
+  return releaseSettings({ deploymentEnvironment: 'wechat', ...patch })
 }
 
 const running = (percentage: number, startedAt = T0): Partial<GrayObservation> => ({

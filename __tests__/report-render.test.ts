@@ -29,6 +29,7 @@ import {
   type TargetReport
 } from '../src/report/index.js'
 import { REVIEW_RUN_OPEN_SECONDS } from '../src/report/checks.js'
+import { runningGray } from '../test-support/release-fixtures.js'
 
 const T0 = 1_767_225_600
 const DAY = 86_400
@@ -502,15 +503,7 @@ describe('job summary and fan-out', () => {
   })
 
   it('is the same text for the same decisions', () => {
-    const obs = observe('wx0000000000000001', {
-      gray: {
-        status: 'running',
-        percentage: 5,
-        startedAt: T0,
-        projectMembersFirst: false,
-        experienceMembersFirst: false
-      }
-    })
+    const obs = observe('wx0000000000000001', { gray: runningGray(5) })
     const a = renderJobSummary('sync', [report(decideSync(obs, settings), {}, obs)])
     const b = renderJobSummary('sync', [report(decideSync(obs, settings), {}, obs)])
     expect(a).toBe(b)

@@ -28,37 +28,38 @@ export interface RecordLocation {
   targetCount: number
 }
 
-/** The action's own runs of one check for one version, newest first. */
-async function ownRuns(
+/** The record in the newest of the action's own runs of one check for one version that has one. */
+async function readRecord<T>(
   github: GitHubClient,
   kind: 'review' | 'gray',
-  where: RecordLocation
-): Promise<CheckRun[]> {
+  where: RecordLocation,
+  parse: (text: string) => T | undefined
+): Promise<T | undefined> {
   const externalId = checkExternalId(kind, where.appid, where.version)
   const runs = await github.findCheckRuns(where.sha, checkName(kind, where.appid, where.targetCount))
-  return runs.filter((run) => run.externalId === externalId && isOwnRun(run)).sort((a, b) => b.id - a.id)
+  const own = runs.filter((run) => run.externalId === externalId && isOwnRun(run)).sort((a, b) => b.id - a.id)
+  for (const run of own) {
+    const recorded = parse(run.text)
+    if (recorded !== undefined) return recorded
+  }
+  return undefined
 }
 
 /** The rollout record of the version's gray check, if the action's own run has one for that version. */
-export async function readRolloutRecord(
+export function readRolloutRecord(
   github: GitHubClient,
   where: RecordLocation
 ): Promise<RecordedRollout | undefined> {
-  for (const run of await ownRuns(github, 'gray', where)) {
-    const recorded = parseRecorded(run.text)
-    if (recorded?.version === where.version) return recorded
-  }
-  return undefined
+  return readRecord(github, 'gray', where, (text) => {
+    const recorded = parseRecorded(text)
+    return recorded?.version === where.version ? recorded : undefined
+  })
 }
 
 /** The review record of the version's review check, if the action's own run has one. */
-export async function readReviewRecord(
+export function readReviewRecord(
   github: GitHubClient,
   where: RecordLocation
 ): Promise<RecordedReview | undefined> {
-  for (const run of await ownRuns(github, 'review', where)) {
-    const recorded = parseRecordedReview(run.text)
-    if (recorded) return recorded
-  }
-  return undefined
+  return readRecord(github, 'review', where, parseRecordedReview)
 }
