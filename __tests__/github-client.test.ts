@@ -424,8 +424,8 @@ describe('GitHub client against the fake GitHub API', () => {
       const gh = client()
       expect(await gh.findPullRequestsForCommit(OTHER_SHA)).toEqual(
         expect.arrayContaining([
-          { number: 41, headSha: OTHER_SHA, state: 'open' },
-          { number: 42, headSha: OTHER_SHA, state: 'closed' }
+          { number: 41, headSha: OTHER_SHA, state: 'open', baseRef: 'main' },
+          { number: 42, headSha: OTHER_SHA, state: 'closed', baseRef: 'main' }
         ])
       )
       expect(await gh.getDefaultBranch()).toBe('main')

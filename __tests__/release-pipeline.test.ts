@@ -276,7 +276,10 @@ describe('the pull requests a version releases', () => {
     }
     const github = stubGitHub({
       getDefaultBranch: async () => 'main',
-      compareCommits: async () => ({ status: 'ahead', totalCommits: 4, commits: ['c1', 'c2', 'c3', 'c4'] }),
+      compareCommits: async (base) =>
+        base === 'main'
+          ? { status: 'behind', totalCommits: 0, commits: [] }
+          : { status: 'ahead', totalCommits: 4, commits: ['c1', 'c2', 'c3', 'c4'] },
       findPullRequestsForCommit: async (sha) => pulls[sha] ?? []
     })
     expect(await pullRequestsReleasedIn(github, 'c4', 'base')).toEqual({ pulls: [11, 12], more: false })
@@ -288,19 +291,31 @@ describe('the pull requests a version releases', () => {
       getDefaultBranch: async () => 'main',
       compareCommits: async (base) => {
         compared.push(base)
-        return { status: 'ahead', totalCommits: 0, commits: [] }
+        return { status: 'identical', totalCommits: 0, commits: [] }
       },
       findPullRequestsForCommit: async (sha) => (sha === 'head' ? [merged(21)] : [])
     })
     expect(await pullRequestsReleasedIn(github, 'head', undefined)).toEqual({ pulls: [21], more: false })
-    expect(compared).toEqual([])
+    expect(compared).toEqual(['main'])
+  })
+
+  it('are none for a version whose commit is not on the default branch', async () => {
+    const github = stubGitHub({
+      getDefaultBranch: async () => 'main',
+      compareCommits: async () => ({ status: 'diverged', totalCommits: 3, commits: ['x'] }),
+      findPullRequestsForCommit: async () => [merged(31)]
+    })
+    expect(await pullRequestsReleasedIn(github, 'head', 'base')).toEqual({ pulls: [], more: false })
   })
 
   it('stop at 50 and say there were more, keeping the newest', async () => {
     const commits = Array.from({ length: 80 }, (_, index) => `c${index + 1}`)
     const github = stubGitHub({
       getDefaultBranch: async () => 'main',
-      compareCommits: async () => ({ status: 'ahead', totalCommits: commits.length, commits }),
+      compareCommits: async (base) =>
+        base === 'main'
+          ? { status: 'behind', totalCommits: 0, commits: [] }
+          : { status: 'ahead', totalCommits: commits.length, commits },
       findPullRequestsForCommit: async (sha) => [merged(Number(sha.slice(1)))]
     })
     const found = await pullRequestsReleasedIn(github, 'c80', 'base')

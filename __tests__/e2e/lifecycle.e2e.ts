@@ -431,6 +431,10 @@ describe('"released in" comments on the pull requests of a tag on the default br
     world.github.addCommit(first, 'Add the cart (#11)', [base])
     world.github.addCommit(second, 'Pay with WeChat Pay (#12)', [first])
     world.github.addCommit(head, 'Release 1.6.0', [second])
+    // The tag is on the default branch: its head has moved on past the tagged commit.
+    const later = sha('1a7e000')
+    world.github.addCommit(later, 'Docs', [head])
+    world.github.state.refs.set('refs/heads/main', later)
     world.github.addPullRequest({
       number: 11,
       headSha: sha('a11'),

@@ -6,8 +6,9 @@
  * (`GET /repos/{o}/{r}/commits/{sha}/pulls`, which for a commit on the default branch lists the merged pull
  * request that introduced it). The previous released version is the one WeChat had online when the
  * version was submitted; its commit is found like any version's (commit marker, then tag). Without it, only
- * the pull request of the version's own commit counts. Only pull requests merged into the default branch
- * count, so a tag outside the default branch comments on none. The list is computed once (when the version
+ * the pull request of the version's own commit counts. Only a version whose commit is on the default
+ * branch comments (compare default branch...commit is `behind` or `identical`), and only on pull requests
+ * merged into the default branch. The list is computed once (when the version
  * is submitted) and kept in the review check's record, so later transitions comment on the same ones.
  */
 import { mapSettled } from '../concurrency.js'
@@ -31,6 +32,9 @@ export async function pullRequestsReleasedIn(
   baseSha: string | undefined
 ): Promise<ReleasedPulls> {
   const defaultBranch = await github.getDefaultBranch()
+  // On the default branch, the version's commit is behind (or at) the branch's head.
+  const onDefault = await github.compareCommits(defaultBranch, headSha, { limit: 1 })
+  if (onDefault.status !== 'behind' && onDefault.status !== 'identical') return { pulls: [], more: false }
   let commits = [headSha]
   let more = false
   if (baseSha && baseSha !== headSha) {
