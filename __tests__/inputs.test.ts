@@ -250,10 +250,10 @@ const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegE
     /at most 5 groups/
   ],
   [
-    'review item without address',
+    'review item without a category',
     { command: 'submit', ...platform, 'review-items': '- tag: a' },
     'review-items',
-    /item 1.address/
+    /item 1.first_class/
   ],
   [
     'review item unknown key',
@@ -263,19 +263,31 @@ const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegE
   ],
   [
     'eleven tags',
-    { command: 'submit', ...platform, 'review-items': `- address: p\n  tag: ${'t '.repeat(11)}` },
+    {
+      command: 'submit',
+      ...platform,
+      'review-items': `- first_class: a\n  second_class: b\n  first_id: 1\n  second_id: 2\n  address: p\n  tag: ${'t '.repeat(11)}`
+    },
     'review-items',
     /at most 10 tags/
   ],
   [
     'long tag',
-    { command: 'submit', ...platform, 'review-items': `- address: p\n  tag: ${'x'.repeat(21)}` },
+    {
+      command: 'submit',
+      ...platform,
+      'review-items': `- first_class: a\n  second_class: b\n  first_id: 1\n  second_id: 2\n  address: p\n  tag: ${'x'.repeat(21)}`
+    },
     'review-items',
     /longer than 20/
   ],
   [
     'long title',
-    { command: 'submit', ...platform, 'review-items': `- address: p\n  title: ${'x'.repeat(33)}` },
+    {
+      command: 'submit',
+      ...platform,
+      'review-items': `- first_class: a\n  second_class: b\n  first_id: 1\n  second_id: 2\n  address: p\n  title: ${'x'.repeat(33)}`
+    },
     'review-items',
     /longer than 32/
   ],

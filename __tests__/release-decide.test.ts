@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
 import {
-  actionForIdentifier,
   decide,
   decideAdvance,
   decideGray,
@@ -9,11 +8,13 @@ import {
   decideRollback,
   decideSpeedup,
   decideSubmit,
+  decideSync,
   decideWithdraw,
   describeTesterOutcome,
   describeWrite,
-  validateReviewItems,
+  nothingToWithdraw,
   withAuditId,
+  withReviewItem,
   withTesterOutcomes
 } from '../src/release/decide.js'
 import type {
@@ -26,7 +27,10 @@ import type {
 } from '../src/release/model.js'
 import { parseRecorded } from '../src/release/recorded.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
+import { resolveVersionNames } from '../src/release/versions.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
+import { releaseSettings } from '../test-support/release-fixtures.js'
+import { renderCheck } from '../src/report/checks.js'
 /** jest 29's it.each types want mutable rows; `as const` tables are readonly. */
 const mutable = <T extends readonly unknown[]>(rows: readonly T[]): Array<[...T]> =>
   rows.map((row) => [...row] as [...T])
@@ -45,7 +49,7 @@ function observe(patch: ObservationPatch = {}): TargetObservation {
   return {
     appid: APPID,
     versions: { online: { version: '1.2.2', at: T0 - 30 * DAY } },
-    quota: { rest: 10, limit: 20, speedupRest: 3, speedupLimit: 5 },
+    quota: { rest: 10, limit: 20, speedupRest: 3, speedupLimit: 5, known: true },
     ...rest,
     review: { status: 'none', screenshots: [], ...review },
     gray: {
@@ -59,21 +63,7 @@ function observe(patch: ObservationPatch = {}): TargetObservation {
 }
 
 function configure(patch: Partial<ReleaseSettings> = {}): ReleaseSettings {
-  return {
-    command: 'sync',
-    version: '1.2.3',
-    route: 'direct',
-    releaseOnApproval: 'off',
-    grayProjectMembers: false,
-    grayExperienceMembers: false,
-    grayWhitelist: [],
-    grayDeadlineAction: 'warn',
-    grayDeadlineMarginHours: 24,
-    deploymentEnvironment: 'wechat',
-    runUrl: 'https://github.com/o/r/actions/runs/1',
-    now: T0,
-    ...patch
-  }
+  return releaseSettings({ version: '1.2.3', deploymentEnvironment: 'wechat', ...patch })
 }
 
 const approved = (version = '1.2.3'): Partial<ReviewObservation> => ({
@@ -90,48 +80,23 @@ const running = (percentage: number, startedAt = T0 - DAY): Partial<GrayObservat
 const kinds = (decision: Decision): string[] => decision.writes.map((write) => write.kind)
 const writeOf = <K extends PlannedWrite['kind']>(decision: Decision, kind: K) =>
   decision.writes.find((write): write is Extract<PlannedWrite, { kind: K }> => write.kind === kind)
-
-describe('validateReviewItems', () => {
-  it.each([
-    ['valid', [{ address: 'pages/index/index', tag: 'shop food', title: '首页' }], []],
-    ['no groups', [], ['review-items: give 1 to 5 groups, or leave the input out (WeChat 85023)']],
-    [
-      'six groups',
-      Array.from({ length: 6 }, () => ({ address: 'a' })),
-      ['review-items: at most 5 groups are allowed by WeChat, got 6']
-    ],
-    ['no address', [{ address: ' ' }], ['review-items item 1: address (the page path) is required']],
-    [
-      'eleven tags',
-      [{ address: 'a', tag: 'a b c d e f g h i j k' }],
-      ['review-items item 1: at most 10 tags, got 11']
-    ],
-    [
-      'a long tag',
-      [{ address: 'a', tag: 'ok abcdefghijklmnopqrstu' }],
-      ['review-items item 1: tag "abcdefghijklmnopqrstu" is longer than 20 characters']
-    ],
-    [
-      'a long title, counted in characters',
-      [
-        { address: 'a', title: '标'.repeat(32) },
-        { address: 'b', title: 'x'.repeat(33) }
-      ],
-      ['review-items item 2: title is longer than 32 characters (33)']
-    ]
-  ])('%s', (_name, items, errors) => {
-    expect(validateReviewItems(items)).toEqual(errors)
-  })
-})
+/** The check run a decision's check plan renders to (one target). */
+const rendered = (decision: Decision, index = 0) => {
+  const plan = decision.checks[index]
+  if (!plan) throw new Error(`no check ${index}`)
+  return renderCheck(plan, { targetCount: 1 })
+}
+const CATEGORY = { first_class: '工具', second_class: '效率', first_id: 287, second_id: 612 }
 
 describe('decideSubmit', () => {
-  const submit = (patch: Partial<ReleaseSettings> = {}) => configure({ command: 'submit', ...patch })
+  const submit = (patch: Partial<ReleaseSettings> = {}) =>
+    configure({ command: 'submit', reviewItems: [CATEGORY], ...patch })
 
   it('submits a new version with the review items and notes, and opens the review check', () => {
     const decision = decideSubmit(
       observe(),
       submit({
-        reviewItems: [{ address: 'pages/index/index', tag: 'shop', first_class: '工具', first_id: 1 }],
+        reviewItems: [{ address: 'pages/index/index', tag: 'shop', ...CATEGORY }],
         reviewNotes: 'Fixes checkout',
         privacy: { privacyApiNotUse: true }
       })
@@ -141,7 +106,7 @@ describe('decideSubmit', () => {
       {
         kind: 'submit_audit',
         body: {
-          item_list: [{ address: 'pages/index/index', tag: 'shop', first_class: '工具', first_id: 1 }],
+          item_list: [{ address: 'pages/index/index', tag: 'shop', ...CATEGORY }],
           version_desc: 'Fixes checkout',
           privacy_api_not_use: true
         }
@@ -152,15 +117,29 @@ describe('decideSubmit', () => {
       version: '1.2.3',
       reviewStatus: 'under_review'
     })
-    expect(decision.notes).toContain('Review quota: 9 of 20 left this month after this submission.')
-    const [check] = decision.checks
-    expect(check).toMatchObject({
+    // True only once submit_audit went through: the summary shows it only then.
+    expect(decision.notes).not.toContain('Review quota: 9 of 20 left this month after this submission.')
+    expect(decision.afterWrites).toContain('Review quota: 9 of 20 left this month after this submission.')
+    expect(rendered(decision)).toMatchObject({
       kind: 'review',
       name: 'WeChat review',
       externalId: `wechat-review:${APPID}:1.2.3`,
       status: 'in_progress',
       title: 'Under review: 1.2.3'
     })
+  })
+
+  it('without review-items, submits one item from the first category and the first page', () => {
+    const obs = observe({ categories: [CATEGORY, { ...CATEGORY, second_class: '其他', second_id: 1 }] })
+    const decision = decideSubmit(obs, submit({ reviewItems: undefined }))
+    expect(decision.writes).toEqual([{ kind: 'submit_audit', body: {}, defaultItemCategory: CATEGORY }])
+    expect(describeWrite(decision.writes[0]!)).toBe(
+      'WeChat POST /wxa/submit_audit (1 review group from the category 工具 > 效率 and the first page)'
+    )
+    const submitted = withReviewItem(decision, { ...CATEGORY, address: 'pages/home/home' })
+    expect(submitted.afterWrites[0]).toBe(
+      "Review item built from the mini program's own first category and the first page of the uploaded code, as the WeChat console fills it: 工具 > 效率, page pages/home/home."
+    )
   })
 
   it.each(
@@ -192,21 +171,21 @@ describe('decideSubmit', () => {
     ],
     [
       'no review quota left',
-      observe({ quota: { rest: 0, limit: 20, speedupRest: 0, speedupLimit: 5 } }),
+      observe({ quota: { rest: 0, limit: 20, speedupRest: 0, speedupLimit: 5, known: true } }),
       submit(),
       'The review quota is used up (0 of 20 left this month; WeChat would answer 85085 "submit audit reach limit"). Ask for temporary quota in 小程序服务商助手 or wait for next month.'
     ],
     [
-      'invalid review items',
-      observe(),
-      submit({ reviewItems: [{ address: 'a', title: 'x'.repeat(40) }] }),
-      'review-items item 1: title is longer than 32 characters (40)'
+      'no category to build the review item from',
+      observe({ categories: [] }),
+      submit({ reviewItems: undefined }),
+      `review-items is not set and ${APPID} has no category configured (get_category lists none), so there is no category to submit for review (WeChat requires one per item). Add a category in the WeChat console, or set review-items.`
     ],
     [
-      'too many feedback media',
-      observe({ review: { status: 'rejected', userVersion: '1.2.3' } }),
-      submit({ feedbackMedia: ['1', '2', '3', '4', '5', '6'] }),
-      'feedback-media: at most 5 media ids (WeChat feedback_stuff), got 6'
+      'a pending review of a version WeChat does not name',
+      observe({ review: { status: 'under_review', auditId: 4 } }),
+      submit(),
+      'Version (WeChat does not name it) is under review (audit 4), and WeChat reviews one version at a time (85009): wait for its result or withdraw it (command: withdraw) before submitting 1.2.3.'
     ],
     [
       'no version',
@@ -234,6 +213,7 @@ describe('decideSubmit', () => {
       submit({ feedback: 'Added the privacy policy page', feedbackMedia: ['media1', 'media2'] })
     )
     expect(writeOf(decision, 'submit_audit')?.body).toEqual({
+      item_list: [CATEGORY],
       feedback_info: 'Added the privacy policy page',
       feedback_stuff: 'media1|media2'
     })
@@ -246,7 +226,7 @@ describe('decideSubmit', () => {
       observe({ review: { status: 'withdrawn', userVersion: '1.2.3' } }),
       submit({ feedback: 'Please look again' })
     )
-    expect(writeOf(decision, 'submit_audit')?.body).toEqual({})
+    expect(writeOf(decision, 'submit_audit')?.body).toEqual({ item_list: [CATEGORY] })
     expect(decision.notes[0]).toBe(
       'feedback and feedback-media are not sent: they are ignored by WeChat unless the previous review was rejected (it was withdrawn).'
     )
@@ -256,7 +236,12 @@ describe('decideSubmit', () => {
     const decision = decideSubmit(observe(), submit({ route: 'none' }))
     expect(decision.writes).toEqual([])
     expect(decision.outputs.result).toBe('uploaded')
-    expect(decision.checks[0]).toMatchObject({ status: 'queued', title: 'Not submitted for review' })
+    // Never left queued: the review happens in the console, so the check is complete at once.
+    expect(rendered(decision)).toMatchObject({
+      status: 'completed',
+      conclusion: 'neutral',
+      title: 'Uploaded for the console: 1.2.3'
+    })
   })
 
   it('fills in the audit id once submit_audit answered', () => {
@@ -264,8 +249,8 @@ describe('decideSubmit', () => {
     const settings = submit()
     const completed = withAuditId(decideSubmit(obs, settings), obs, settings, 4242)
     expect(completed.outputs.auditId).toBe(4242)
-    expect(completed.checks[0]?.summary).toContain('audit 4242')
-    expect(completed.checks[0]?.externalId).toBe(`wechat-review:${APPID}:1.2.3`)
+    expect(rendered(completed).summary).toContain('audit 4242')
+    expect(rendered(completed).externalId).toBe(`wechat-review:${APPID}:1.2.3`)
   })
 })
 
@@ -344,13 +329,18 @@ describe('decideRelease', () => {
     const decision = decideRelease(observe({ review: approved(), gray: running(20) }), release())
     expect(kinds(decision)).toEqual(['release', 'deployment'])
     expect(decision.notes[0]).toBe('This finishes the gray release of 1.2.3 at 20 %: everyone gets it.')
-    const gray = decision.checks.find((check) => check.kind === 'gray')
-    expect(gray).toMatchObject({
+    const index = decision.checks.findIndex((check) => check.kind === 'gray')
+    expect(rendered(decision, index)).toMatchObject({
       status: 'completed',
       conclusion: 'success',
       title: 'Released to everyone: 1.2.3'
     })
-    expect(gray?.recorded).toMatchObject({ version: '1.2.3', percentage: 100, stepTakenAt: T0 })
+    const gray = decision.checks[index]
+    expect(gray?.kind === 'gray' && gray.state.recorded).toMatchObject({
+      version: '1.2.3',
+      percentage: 100,
+      stepTakenAt: T0
+    })
     expect(decision.outputs).toMatchObject({ grayStatus: 'finished', grayPercentage: 100 })
   })
 })
@@ -431,12 +421,21 @@ describe('decideWithdraw and decideSpeedup', () => {
     const decision = decideWithdraw(observe({ review: underReview }), configure({ command: 'withdraw' }))
     expect(kinds(decision)).toEqual(['undocodeaudit'])
     expect(decision.notes[0]).toContain('5 withdrawals a day and 10 a month')
-    expect(decision.checks[0]).toMatchObject({
+    expect(rendered(decision)).toMatchObject({
       status: 'completed',
       conclusion: 'neutral',
       title: 'Withdrawn: 1.2.3'
     })
     expect(decision.outputs.result).toBe('withdrawn')
+  })
+
+  it('reports nothing withdrawn when WeChat says no review is pending (87012)', () => {
+    const obs = observe({ review: underReview })
+    const planned = decideWithdraw(obs, configure({ command: 'withdraw' }))
+    const decision = nothingToWithdraw(planned, obs, 87012)
+    expect(decision.outputs).toMatchObject({ result: 'unchanged', reviewStatus: 'under_review' })
+    expect(decision.outputs.message).toContain('Nothing was withdrawn')
+    expect(decision.checks).toEqual([])
   })
 
   it('withdraws a delayed review', () => {
@@ -466,17 +465,28 @@ describe('decideWithdraw and decideSpeedup', () => {
     const decision = decideSpeedup(observe({ review: underReview }), configure({ command: 'speedup' }))
     expect(decision.writes).toEqual([{ kind: 'speedupaudit', auditId: 9 }])
     expect(decision.outputs.result).toBe('sped-up')
-    expect(decision.checks[0]?.text).toContain(
-      '<!-- wechat-miniprogram-release:review {"auditId":9,"spedUp":true} -->'
+    expect(rendered(decision).text).toContain(
+      `<!-- wechat-miniprogram-release:review {"auditId":9,"spedUp":true,"since":${T0}} -->`
     )
   })
 
   it.each([
-    ['a delayed review', { ...underReview, status: 'delayed' as const }, undefined, '89402'],
-    ['an already expedited review', { ...underReview, spedUp: true }, undefined, '89404'],
-    ['no expedite quota', underReview, { rest: 5, limit: 20, speedupRest: 0, speedupLimit: 5 }, '89405']
-  ])('refuses to speed up %s', (_name, review, quota, code) => {
-    const decision = decideSpeedup(observe({ review, ...(quota ? { quota } : {}) }), configure())
+    ['a delayed review', { ...underReview, status: 'delayed' as const }, {}, '89402'],
+    ['an already expedited review', underReview, { reviewRecord: { auditId: 9, spedUp: true } }, '89404'],
+    [
+      'no expedite quota',
+      underReview,
+      { quota: { rest: 5, limit: 20, speedupRest: 0, speedupLimit: 5, known: true } },
+      '89405'
+    ],
+    [
+      'an audit WeChat gives no id for',
+      { status: 'under_review' as const, userVersion: '1.2.3' },
+      {},
+      'audit id'
+    ]
+  ])('refuses to speed up %s', (_name, review, extra, code) => {
+    const decision = decideSpeedup(observe({ review, ...extra }), configure())
     expect(decision.writes).toEqual([])
     expect(decision.refused).toContain(code)
   })
@@ -509,10 +519,15 @@ describe('decideGray', () => {
       grayPercentage: 5,
       grayStatus: 'running'
     })
-    const [check] = decision.checks
-    expect(check).toMatchObject({ kind: 'gray', status: 'in_progress', title: 'Gray at 5 %: 1.2.3' })
-    expect(check?.actions?.map((action) => action.identifier)).toEqual(['gray-release', 'gray-revert'])
-    expect(parseRecorded(check?.text)).toEqual({
+    const check = rendered(decision)
+    // Always completed: a rollout may last 15 days, and GitHub marks a run incomplete for 14 days stale.
+    expect(check).toMatchObject({
+      kind: 'gray',
+      status: 'completed',
+      conclusion: 'neutral',
+      title: 'Gray at 5 %: 1.2.3'
+    })
+    expect(parseRecorded(check.text)).toEqual({
       version: '1.2.3',
       stepIndex: -1,
       percentage: 5,
@@ -609,12 +624,12 @@ describe('decideGray', () => {
       gray_percentage: 0,
       support_experiencer_first: true
     })
-    expect(decision.checks[0]?.text).toContain('| bob_1 | already a member |')
-    expect(decision.checks[0]?.text).toContain('| alice_1 | pending |')
+    expect(rendered(decision).text).toContain('| `bob_1` | already a member |')
+    expect(rendered(decision).text).toContain('| `alice_1` | pending |')
 
-    const reported = withTesterOutcomes(decision, configure(), { alice_1: 0, carol_1: 85001 })
-    expect(reported.checks[0]?.text).toContain('| alice_1 | bound |')
-    expect(reported.checks[0]?.text).toContain('| carol_1 | not found or not searchable |')
+    const reported = withTesterOutcomes(decision, { alice_1: 0, carol_1: 85001 })
+    expect(rendered(reported).text).toContain('| `alice_1` | bound |')
+    expect(rendered(reported).text).toContain('| `carol_1` | not found or not searchable |')
     expect(reported.notes).toContain(
       'Not bound as experience members: carol_1 (not found or not searchable).'
     )
@@ -651,12 +666,22 @@ describe('decideAdvance and decideRevertGray', () => {
     )
     expect(writeOf(decision, 'grayrelease')?.gray_percentage).toBe(5)
     expect(decision.notes).toContain('Advanced by hand before the step was due.')
-    expect(decision.checks[0]?.recorded).toMatchObject({ stepIndex: 1, percentage: 5 })
-    expect(decision.checks[0]?.actions?.map((action) => action.label)).toEqual([
-      'Advance to 20 %',
-      'Release to everyone',
-      'Revert gray'
-    ])
+    const [plan] = decision.checks
+    expect(plan?.kind === 'gray' && plan.state.recorded).toMatchObject({ stepIndex: 1, percentage: 5 })
+    expect(rendered(decision).summary).toContain('Next step 3 of 4: 20 %')
+  })
+
+  it('advances from the step WeChat shows, whatever a record claims', () => {
+    // A record claiming step 3 (50 %, say planted) while WeChat shows 1 %: the next step is 5 %.
+    const decision = decideAdvance(
+      observe({
+        review: approved(),
+        gray: running(1, T0 - 3600),
+        recorded: { version: '1.2.3', stepIndex: 3, percentage: 100, stepTakenAt: T0 - 3600 }
+      }),
+      configure({ graySchedule: schedule })
+    )
+    expect(writeOf(decision, 'grayrelease')?.gray_percentage).toBe(5)
   })
 
   it('refuses to advance a complete schedule or without one', () => {
@@ -679,13 +704,15 @@ describe('decideAdvance and decideRevertGray', () => {
       { kind: 'revertgrayrelease' },
       { kind: 'deployment', environment: 'wechat', version: '1.2.3', operation: 'gray', state: 'inactive' }
     ])
-    expect(decision.checks[0]).toMatchObject({
+    expect(rendered(decision)).toMatchObject({
       status: 'completed',
       conclusion: 'neutral',
       title: 'Reverted: 1.2.3'
     })
-    expect(decision.checks[0]?.recorded?.haltedReason).toBe('Reverted by command revert-gray.')
-    expect(decision.checks[0]?.actions).toBeUndefined()
+    const [plan] = decision.checks
+    expect(plan?.kind === 'gray' && plan.state.recorded?.haltedReason).toBe(
+      'Reverted by command revert-gray.'
+    )
   })
 
   it('refuses to revert when no plan runs', () => {
@@ -700,15 +727,6 @@ describe('decideAdvance and decideRevertGray', () => {
         .refused
     ).toContain('No gray plan is running')
   })
-
-  it.each([
-    ['gray-advance', { command: 'gray', advance: true }],
-    ['gray-release', { command: 'release' }],
-    ['gray-revert', { command: 'revert-gray' }],
-    ['something-else', undefined]
-  ])('maps the button %s', (identifier, command) => {
-    expect(actionForIdentifier(identifier)).toEqual(command)
-  })
 })
 
 describe('decide and describeWrite', () => {
@@ -716,7 +734,9 @@ describe('decide and describeWrite', () => {
     expect(decide(observe({ review: approved() }), configure({ command: 'release' })).outputs.result).toBe(
       'released'
     )
-    expect(decide(observe(), configure({ command: 'submit' })).outputs.result).toBe('submitted')
+    expect(decide(observe({ categories: [CATEGORY] }), configure({ command: 'submit' })).outputs.result).toBe(
+      'submitted'
+    )
   })
 
   it.each([
@@ -740,5 +760,92 @@ describe('decide and describeWrite', () => {
     ]
   ] as Array<[PlannedWrite, string]>)('describes %j', (write, line) => {
     expect(describeWrite(write)).toBe(line)
+  })
+})
+
+describe('replies that leave a version name out', () => {
+  const submittedAt = T0 - 2 * DAY
+  const namelessApproval = (): Partial<ReviewObservation> => ({
+    status: 'approved',
+    auditId: 77,
+    submittedAt
+  })
+
+  it('takes the approved version to be the trial version in place when the review was submitted', () => {
+    const obs = resolveVersionNames(
+      observe({
+        review: namelessApproval(),
+        versions: {
+          online: { version: '1.2.2', at: T0 - 30 * DAY },
+          trial: { version: '1.2.3', at: submittedAt - 60 }
+        }
+      })
+    )
+    expect(obs.review.userVersion).toBe('1.2.3')
+    const decision = decide(obs, configure({ command: 'release' }))
+    expect(decision.outputs.result).toBe('released')
+    expect(decision.notes[0]).toContain('it is taken to be the trial version 1.2.3')
+  })
+
+  it('refuses to release or gray an approved version WeChat does not name, saying so (not 85020)', () => {
+    const obs = resolveVersionNames(
+      observe({
+        review: namelessApproval(),
+        // The trial version changed after the submission: it cannot stand in for the reviewed one.
+        versions: { online: { version: '1.2.2' }, trial: { version: '1.2.4', at: submittedAt + 60 } }
+      })
+    )
+    for (const command of ['release', 'gray'] as const) {
+      const decision = decide(obs, configure({ command, grayPercent: 5 }))
+      expect(decision.writes).toEqual([])
+      expect(decision.refused).toContain('does not say which version it is (no user_version)')
+      expect(decision.refused).not.toContain('85020')
+    }
+  })
+
+  it('grays although the online version has no name: an online version exists', () => {
+    const obs = resolveVersionNames(
+      observe({ review: approved(), versions: { online: { at: T0 - 30 * DAY } } })
+    )
+    const decision = decide(obs, configure({ command: 'gray', grayPercent: 5 }))
+    expect(decision.outputs.result).toBe('gray-started')
+    expect(decision.outputs.onlineVersion).toBeUndefined()
+    expect(decision.notes[0]).toContain('without its name')
+  })
+
+  it('rolls back without a name for the online version by letting WeChat choose', () => {
+    const history: HistoryEntry[] = [
+      { appVersion: 12, userVersion: '1.2.1', description: '', committedAt: T0 - 40 * DAY }
+    ]
+    const decision = decideRollback(
+      observe({ history, versions: { online: { at: T0 - DAY } } }),
+      configure({ command: 'rollback', version: undefined })
+    )
+    expect(decision.writes).toEqual([{ kind: 'revertcoderelease' }])
+    expect(decision.outputs.onlineVersion).toBeUndefined()
+    expect(decision.outputs.message).toContain('as WeChat chooses it')
+  })
+})
+
+describe('the review record', () => {
+  it('carries what the earlier record of the same version and audit says, and nothing of another version', () => {
+    const record = { auditId: 9, spedUp: true, pulls: [11, 12] }
+    const obs = observe({
+      review: { status: 'under_review', userVersion: '1.2.3', auditId: 9 },
+      reviewRecord: record
+    })
+    const [same] = decideSync(obs, configure()).checks
+    expect(same?.kind === 'review' && same.state.record).toMatchObject({
+      auditId: 9,
+      spedUp: true,
+      pulls: [11, 12]
+    })
+    const rejected = observe({
+      review: { status: 'rejected', userVersion: '1.2.2', auditId: 9 },
+      reviewRecord: record
+    })
+    const submitted = decideSubmit(rejected, configure({ command: 'submit', reviewItems: [CATEGORY] }))
+    const [other] = submitted.checks
+    expect(other?.kind === 'review' && other.state.record).toEqual({ spedUp: false, since: T0 })
   })
 })

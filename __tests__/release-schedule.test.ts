@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { deadlineAction, deadlineStatus } from '../src/release/deadline.js'
+import { deadlineAction, grayDeadline } from '../src/release/deadline.js'
 import { evaluateHealth } from '../src/release/health.js'
 import type { ErrorGroup, GrayObservation, RecordedRollout } from '../src/release/model.js'
 import {
@@ -142,6 +142,22 @@ describe('nextStep', () => {
     expect(next.dueAt).toBe(T0 + 124 * HOUR)
   })
 
+  it('never puts the rollout past what WeChat shows, whatever the record claims', () => {
+    // A record claiming step 3 (100 %) while WeChat is at 1 %: the step in force is 0, the next one 5 %,
+    // due a day after the plan started, not at once.
+    const next = nextStep(schedule, running(1), recorded(3, 100, T0 - 30 * DAY), T0 + HOUR)
+    expect(next.currentIndex).toBe(0)
+    expect(next.step?.percent).toBe(5)
+    expect(next.due).toBe(false)
+    expect(next.dueAt).toBe(T0 + 24 * HOUR)
+  })
+
+  it('never measures a step from before the plan started', () => {
+    const next = nextStep(schedule, running(5, T0), recorded(1, 5, T0 - 10 * DAY), T0 + HOUR)
+    expect(next.currentSince).toBe(T0)
+    expect(next.due).toBe(false)
+  })
+
   it('reports a complete schedule', () => {
     const done = parseGraySchedule('1, 5@1h')
     expect(nextStep(done, running(5), recorded(1, 5, T0), T0 + DAY)).toMatchObject({
@@ -158,7 +174,7 @@ describe('nextStep', () => {
   })
 })
 
-describe('deadlineStatus', () => {
+describe('grayDeadline', () => {
   it.each([
     ['day 1', T0 + DAY, 'ok', 14],
     ['just before the warning window', T0 + 12 * DAY - 1, 'ok', 3],
@@ -169,7 +185,7 @@ describe('deadlineStatus', () => {
     ['limit reached', T0 + 15 * DAY, 'passed', 0],
     ['past the limit', T0 + 16 * DAY, 'passed', 0]
   ])('%s', (_name, now, phase, daysLeft) => {
-    const status = deadlineStatus(T0, now, 24)
+    const status = grayDeadline({ startedAt: T0 }, now, 24)!
     expect(status.phase).toBe(phase)
     expect(status.daysLeft).toBe(daysLeft)
     expect(status.endsAt).toBe(T0 + 15 * DAY)
@@ -177,8 +193,8 @@ describe('deadlineStatus', () => {
   })
 
   it('uses the configured margin', () => {
-    expect(deadlineStatus(T0, T0 + 13 * DAY, 48).phase).toBe('act')
-    expect(deadlineStatus(T0, T0 + 13 * DAY, 24).phase).toBe('warn')
+    expect(grayDeadline({ startedAt: T0 }, T0 + 13 * DAY, 48)?.phase).toBe('act')
+    expect(grayDeadline({ startedAt: T0 }, T0 + 13 * DAY, 24)?.phase).toBe('warn')
   })
 
   it('maps gray-deadline-action to what sync does', () => {

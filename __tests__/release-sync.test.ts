@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals'
 import { decideSync } from '../src/release/decide.js'
 import type {
   Decision,
-  DesiredCheck,
   ErrorGroup,
   GrayObservation,
   PlannedWrite,
@@ -13,6 +12,8 @@ import type {
 import { parseRecorded } from '../src/release/recorded.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
+import { releaseSettings } from '../test-support/release-fixtures.js'
+import { renderCheck } from '../src/report/checks.js'
 /** jest 29's it.each types want mutable rows; `as const` tables are readonly. */
 const mutable = <T extends readonly unknown[]>(rows: readonly T[]): Array<[...T]> =>
   rows.map((row) => [...row] as [...T])
@@ -53,20 +54,7 @@ function observe(patch: ObservationPatch = {}): TargetObservation {
 }
 
 function configure(patch: Partial<ReleaseSettings> = {}): ReleaseSettings {
-  return {
-    command: 'sync',
-    route: 'direct',
-    releaseOnApproval: 'off',
-    grayProjectMembers: false,
-    grayExperienceMembers: false,
-    grayWhitelist: [],
-    grayDeadlineAction: 'warn',
-    grayDeadlineMarginHours: 24,
-    deploymentEnvironment: 'wechat',
-    runUrl: 'https://github.com/o/r/actions/runs/1',
-    now: T0,
-    ...patch
-  }
+  return releaseSettings({ deploymentEnvironment: 'wechat', ...patch })
 }
 
 const running = (percentage: number, startedAt = T0): Partial<GrayObservation> => ({
@@ -94,8 +82,15 @@ const grayWrite = (decision: Decision) =>
   )
 /** The WeChat writes only; deployment records are idempotent GitHub writes. */
 const wechatWrites = (decision: Decision) => decision.writes.filter((write) => write.kind !== 'deployment')
-const grayCheckOf = (decision: Decision): DesiredCheck | undefined =>
-  decision.checks.find((check) => check.kind === 'gray')
+/** The check runs the decision's plans render to, each with the rollout record it keeps. */
+const renderAll = (decision: Decision, targetCount = 1) =>
+  decision.checks.map((plan) => ({
+    ...renderCheck(plan, { targetCount }),
+    recorded: plan.kind === 'gray' ? plan.state.recorded : undefined
+  }))
+type Rendered = ReturnType<typeof renderAll>[number]
+const grayCheckOf = (decision: Decision): Rendered | undefined =>
+  renderAll(decision).find((check) => check.kind === 'gray')
 
 describe('decideSync: review', () => {
   it.each(
@@ -112,12 +107,12 @@ describe('decideSync: review', () => {
       configure()
     )
     expect(decision.writes).toEqual([])
-    const check = decision.checks.find((c) => c.kind === 'review')
+    const check = renderAll(decision).find((c) => c.kind === 'review')
     expect(check).toMatchObject({ status: checkStatus, title, name: 'WeChat review' })
     expect(check?.conclusion).toBe(conclusion)
     if (status === 'rejected') {
       expect(check?.summary).toContain('> Needs a privacy page')
-      expect(check?.summary).toContain('- `s1`\n- `s2`')
+      expect(check?.summary).toContain('- s1\n- s2')
     }
     if (status === 'delayed') expect(check?.summary).toContain('> Needs a privacy page')
     expect(decision.outputs.result).toBe('unchanged')
@@ -125,12 +120,12 @@ describe('decideSync: review', () => {
 
   it('points an approved version that is in gray at the gray check', () => {
     const decision = decideSync(observe({ gray: running(5) }), configure())
-    expect(decision.checks[0]?.summary).toContain('It is in gray release; see the gray release check.')
+    expect(renderAll(decision)[0]?.summary).toContain('It is in gray release; see the gray release check.')
   })
 
   it('puts the appid into check names when there are several targets', () => {
-    const decision = decideSync(observe({ gray: running(5) }), configure({ targetCount: 3 }))
-    expect(decision.checks.map((check) => check.name)).toEqual([
+    const decision = decideSync(observe({ gray: running(5) }), configure())
+    expect(renderAll(decision, 3).map((check) => check.name)).toEqual([
       `WeChat review (${APPID})`,
       `WeChat gray release (${APPID})`
     ])
@@ -294,9 +289,9 @@ describe('decideSync: gray schedule', () => {
 
   it('renders the same check text for the same state within the hour (no rewrite on every sync)', () => {
     const obs = observe({ gray: running(5), recorded: record(1, 5, T0 + HOUR) })
-    const sent = (check: DesiredCheck | undefined) => {
-      const { status, conclusion, title, summary, text, actions, recorded } = check ?? ({} as DesiredCheck)
-      return { status, conclusion, title, summary, text, actions, recorded }
+    const sent = (check: Rendered | undefined) => {
+      const { status, conclusion, title, summary, text, recorded } = check ?? ({} as Rendered)
+      return { status, conclusion, title, summary, text, recorded }
     }
     const first = sent(grayCheckOf(decideSync(obs, settings(T0 + 2 * HOUR + 60))))
     const second = sent(grayCheckOf(decideSync(obs, settings(T0 + 2 * HOUR + 1800))))
@@ -442,7 +437,7 @@ describe('decideSync: an ended plan', () => {
     expect(check).toMatchObject({
       status: 'completed',
       conclusion: 'neutral',
-      title: 'Released to everyone by WeChat on day 15: 1.2.3'
+      title: 'Released to everyone by WeChat at the 15-day limit: 1.2.3'
     })
     expect(decision.notes[0]).toContain(
       'WeChat released the gray version to everyone when the 15-day limit ran out'
@@ -461,5 +456,15 @@ describe('decideSync: an ended plan', () => {
       conclusion: 'success',
       title: 'Released to everyone: 1.2.3'
     })
+  })
+})
+
+describe('decideSync: one review check', () => {
+  it('releasing on approval shows the review check once, saying the version is online', () => {
+    const decision = decideSync(observe(), configure({ releaseOnApproval: 'full' }))
+    expect(kinds(decision)).toEqual(['release', 'deployment'])
+    const reviews = renderAll(decision).filter((check) => check.kind === 'review')
+    expect(reviews).toHaveLength(1)
+    expect(reviews[0]?.summary).toContain('It is online.')
   })
 })

@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
+import { errorMessage, InputError } from './errors.js'
+import { log } from './log.js'
 
 export interface RunContext {
   owner: string
@@ -18,14 +20,6 @@ export interface RunContext {
   prNumber?: number
   /** pull_request events: the branch merged into, the PR's own branch, and whether it lives in this repository. */
   pullRequest?: { baseRef: string; headRef: string; sameRepository: boolean }
-  /** For check_run requested_action events: which button was pressed on which check run. */
-  requestedAction?: {
-    identifier: string
-    checkRunId: number
-    checkRunName?: string
-    headSha: string
-    externalId?: string
-  }
   commitSubject?: string
   serverUrl: string
   apiUrl: string
@@ -44,11 +38,15 @@ type Env = Record<string, string | undefined>
 function readPayload(env: Env): Record<string, unknown> {
   const path = env.GITHUB_EVENT_PATH
   if (!path) return {}
+  let parsed: unknown
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
-  } catch {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    // The event only refines the context (PR head, commit subject); the run goes on without it, and says so.
+    log.warning(`The event payload (GITHUB_EVENT_PATH) could not be read: ${errorMessage(error)}`)
     return {}
   }
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}
 }
 
 function get(object: unknown, ...keys: string[]): unknown {
@@ -68,7 +66,9 @@ function commitSubjectFromGit(workspace: string, sha: string): string | undefine
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 5000
     }).trim()
-  } catch {
+  } catch (error) {
+    // No checkout, or a shallow one without the commit: the description falls back to the short SHA.
+    log.debug(`No commit subject from git for ${sha}: ${errorMessage(error)}`)
     return undefined
   }
 }
@@ -100,22 +100,6 @@ export function readContext(env: Env, actionPath: string): RunContext {
       }
     }
   }
-  let requestedAction: RunContext['requestedAction']
-  if (eventName === 'check_run' && get(payload, 'action') === 'requested_action') {
-    const identifier = String(get(payload, 'requested_action', 'identifier') ?? '')
-    const checkRunId = Number(get(payload, 'check_run', 'id'))
-    const headSha = String(get(payload, 'check_run', 'head_sha') ?? sha)
-    const externalId = get(payload, 'check_run', 'external_id')
-    const checkRunName = get(payload, 'check_run', 'name')
-    requestedAction = {
-      identifier,
-      checkRunId,
-      ...(typeof checkRunName === 'string' ? { checkRunName } : {}),
-      headSha,
-      ...(typeof externalId === 'string' && externalId ? { externalId } : {})
-    }
-    sha = headSha
-  }
   const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined
   const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '')
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd()
@@ -135,7 +119,6 @@ export function readContext(env: Env, actionPath: string): RunContext {
     ...(tag ? { tag } : {}),
     ...(prNumber ? { prNumber } : {}),
     ...(pullRequest ? { pullRequest } : {}),
-    ...(requestedAction ? { requestedAction } : {}),
     ...(commitSubject ? { commitSubject } : {}),
     serverUrl,
     apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
@@ -149,10 +132,28 @@ export function readContext(env: Env, actionPath: string): RunContext {
   }
 }
 
-/** `v1.2.3` → `1.2.3`; other tag names are used as they are. */
+/** The rule of the `version` input, applied to versions from tags too (the same pattern as inputs.ts). */
+const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/
+
+/**
+ * `v1.2.3` → `1.2.3`; other tag names are used as they are. A tag name is not trusted: a version made from
+ * it must follow the `version` input's rule, or the run stops before any write.
+ */
 export function versionFromTag(tag: string | undefined): string | undefined {
   if (!tag) return undefined
-  return tag.replace(/^v(?=\d)/, '')
+  const version = tag.replace(/^v(?=\d)/, '')
+  if (!VERSION_PATTERN.test(version)) {
+    throw new InputError(
+      'version',
+      `the tag ${JSON.stringify(tag)} gives the version ${JSON.stringify(version)}, which is not 1–64 characters of letters, digits and . + _ - (set version, or push a tag such as v1.2.3)`
+    )
+  }
+  return version
+}
+
+/** Whether the run's tag names `version` (`v1.2.3` or `1.2.3` for 1.2.3): the run's commit builds it. */
+export function tagNamesVersion(tag: string | undefined, version: string | undefined): boolean {
+  return tag !== undefined && version !== undefined && tag.replace(/^v(?=\d)/, '') === version
 }
 
 /** Default upload description: the commit subject and the short SHA. */

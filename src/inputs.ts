@@ -8,6 +8,17 @@ import { InputError } from './errors.js'
 import { registerSecret } from './redact.js'
 import { parseGraySchedule, type GraySchedule } from './release/schedule.js'
 import { DEFAULT_TOTAL_LIMIT, parseSize, parseSizeBudget, type SizePolicy } from './report/package-size.js'
+import {
+  GRAY_DEADLINE_ACTIONS,
+  HEALTH_ACTIONS,
+  RELEASE_ON_APPROVAL,
+  ROUTES,
+  type GrayDeadlineAction,
+  type HealthGate,
+  type ReleaseOnApproval,
+  type Route
+} from './release/settings.js'
+import type { ReviewItem } from './wechat/review-items.js'
 
 export const COMMANDS = [
   'preview',
@@ -181,23 +192,24 @@ function structured(name: InputName, value: string | undefined): unknown {
   }
 }
 
+/** One review item: categories required (get_category), page, tag and title optional (WeChat submit_audit). */
 const reviewItemSchema = z
   .object({
-    address: z.string().min(1, 'address (the page path) is required'),
+    first_class: z.string().min(1, 'first_class is required (copy it from get_category)'),
+    second_class: z.string().min(1, 'second_class is required (copy it from get_category)'),
+    first_id: z.coerce.number().int(),
+    second_id: z.coerce.number().int(),
+    third_class: z.string().optional(),
+    third_id: z.coerce.number().int().optional(),
+    address: z.string().min(1).optional(),
     tag: z
       .union([z.string(), z.array(z.string())])
       .optional()
       .transform((tag) => (Array.isArray(tag) ? tag.join(' ') : tag)),
-    first_class: z.string().optional(),
-    second_class: z.string().optional(),
-    third_class: z.string().optional(),
-    first_id: z.coerce.number().int().optional(),
-    second_id: z.coerce.number().int().optional(),
-    third_id: z.coerce.number().int().optional(),
     title: z.string().optional()
   })
   .strict()
-export type ReviewItem = z.infer<typeof reviewItemSchema>
+export type { ReviewItem }
 
 const rawSchema = z.object({
   command: z
@@ -243,7 +255,7 @@ const rawSchema = z.object({
   'authorizer-refresh-tokens': z.string().optional(),
   appsecret: z.string().optional(),
   targets: z.string().optional(),
-  route: oneOf(['direct', 'template', 'none']),
+  route: oneOf(ROUTES),
   'ext-json': z.string().optional(),
   concurrency: int(1, 32),
   'review-items': z.string().optional(),
@@ -256,13 +268,13 @@ const rawSchema = z.object({
   'gray-project-members': bool('gray-project-members'),
   'gray-experience-members': bool('gray-experience-members'),
   'gray-schedule': z.string().optional(),
-  'gray-deadline-action': oneOf(['release', 'revert', 'warn']),
+  'gray-deadline-action': oneOf(GRAY_DEADLINE_ACTIONS),
   'gray-deadline-margin-hours': int(1, 168),
-  'release-on-approval': oneOf(['off', 'full', 'gray']),
+  'release-on-approval': oneOf(RELEASE_ON_APPROVAL),
   'health-max-new-error-groups': int(0, 10000),
   'health-max-error-ratio': positiveNumber,
   'health-min-baseline-uv': int(0, 100000000),
-  'health-action': oneOf(['halt', 'revert']),
+  'health-action': oneOf(HEALTH_ACTIONS),
   'rollback-to': z.string().regex(SEMVERISH, 'must be a version name such as 1.2.2').optional(),
   'deployment-environment': z.string().max(255).optional(),
   'github-token': z.string().optional(),
@@ -313,7 +325,7 @@ export interface Inputs {
   credentials?: Credentials
   appsecret?: string
   targets: string[]
-  route: 'direct' | 'template' | 'none'
+  route: Route
   extJson?: Record<string, unknown>
   concurrency: number
   reviewItems?: ReviewItem[]
@@ -327,15 +339,10 @@ export interface Inputs {
   grayExperienceMembers: boolean
   graySchedule?: GraySchedule
   grayScheduleText?: string
-  grayDeadlineAction: 'release' | 'revert' | 'warn'
+  grayDeadlineAction: GrayDeadlineAction
   grayDeadlineMarginHours: number
-  releaseOnApproval: 'off' | 'full' | 'gray'
-  healthGate?: {
-    maxNewErrorGroups: number
-    maxErrorUvRatio: number
-    minOnlineBaseline: number
-    action: 'halt' | 'revert'
-  }
+  releaseOnApproval: ReleaseOnApproval
+  healthGate?: HealthGate
   rollbackTo?: string
   deploymentEnvironment?: string
   githubToken?: string

@@ -3,6 +3,7 @@
  * emulator without compiling (a directCommit upload recorded in-process, then submit and approve), and give
  * it a tag on the fake GitHub so check runs can find its commit.
  */
+import { withCommitMarker } from '../src/release/commit-marker.js'
 import { WeChatClient } from '../src/wechat/client.js'
 import { WeChatHttp } from '../src/wechat/http.js'
 import { TokenServiceProvider } from '../src/wechat/tokens.js'
@@ -36,7 +37,7 @@ export async function seedApprovedVersion(
   world.emulator.recordCiUpload({
     appid: world.emulator.credentials.devAppid,
     version,
-    desc: `Seeded ${version} [${sha.slice(0, 7)}]`,
+    desc: withCommitMarker(`Seeded ${version} (${sha.slice(0, 7)})`, sha),
     robot: 1,
     files: directUploadFiles(appid),
     kind: 'upload'

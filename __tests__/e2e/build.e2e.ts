@@ -88,7 +88,8 @@ describe('upload on a tag push', () => {
     expect(JSON.parse(run.outputs['package-size'] ?? '{}').total).toBeGreaterThan(0)
     const upload = world.servicewechat.requests().find((request) => request.path.startsWith('/wxa/ci/upload'))
     expect(upload?.query).toMatchObject({ version: '1.2.3', robot: '3' })
-    expect(String(upload?.query.desc)).toBe('Add the order page (c0ffee1)')
+    // The commit marker at the end finds this version's commit later (see release/commit-marker.ts).
+    expect(String(upload?.query.desc)).toBe(`Add the order page (c0ffee1) [wxrelease:${HEAD}]`)
     const state = world.emulator.control.state() as {
       apps: Record<string, { trial?: { version: string }; uploads?: unknown }>
     }

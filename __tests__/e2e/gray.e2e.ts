@@ -1,8 +1,8 @@
 import { expectSuccess } from '../../test-support/run-action.js'
 /**
  * Gray release through the bundled action, with the emulator's clock standing in for the days that pass:
- * the schedule, the whitelist, the 15-day guard, WeChat's own day-15 release, the health gate, the
- * check-run buttons, and bad gray inputs.
+ * the schedule, the whitelist, the 15-day guard, WeChat's own day-15 release, the health gate, the check
+ * states, records planted by another app, a GitHub failure after the WeChat write, and bad gray inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { seedApprovedVersion, emulatorClient } from '../../test-support/seed-version.js'
@@ -49,7 +49,7 @@ function plan(appid: string) {
     apps: Record<
       string,
       {
-        gray?: { status: number; gray_percentage?: number; percentage?: number }
+        gray?: { status: number; gray_percentage?: number; percentage?: number; createTimestamp?: number }
         online?: { version: string }
       }
     >
@@ -84,7 +84,7 @@ async function prepare(appid: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  world = await startWorld({ extraApps: 8 })
+  world = await startWorld({ extraApps: 10 })
   world.github.addCommit('f'.repeat(40))
 }, 60_000)
 
@@ -205,7 +205,7 @@ describe('the 15-day guard', () => {
     expect(plan(appid)?.online?.version).toBe('2.0.0')
     const check = grayCheck(commit)[0]
     expect(JSON.stringify(check?.output ?? {})).toMatch(/WeChat/)
-    expect(JSON.stringify(check?.output ?? {})).toMatch(/day 15|15 days/i)
+    expect(JSON.stringify(check?.output ?? {})).toMatch(/15-day limit/i)
   })
 })
 
@@ -239,6 +239,84 @@ describe('the health gate', () => {
     if (healthAction === 'revert') expect(plan(appid)?.gray?.status).toBe(4)
     else expect(plan(appid)?.gray?.status).toBe(1)
     expect(halted.summary).toContain('cart is not defined')
+  })
+})
+
+describe('check runs report status only', () => {
+  it('keeps the gray check completed while the plan runs, and takes the next step by hand with command gray', async () => {
+    const appid = 'wxa000000000000003'
+    const commit = await prepare(appid)
+    const inputs = { 'gray-schedule': SCHEDULE, 'release-on-approval': 'gray' }
+    expectSuccess(await run('sync', appid, inputs))
+    const [check] = grayCheck(commit)
+    // Never incomplete: GitHub marks a run stale after 14 days, and a rollout may last 15.
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'neutral' })
+    expect(check?.actions).toEqual([])
+
+    world.emulator.control.resetRequests()
+    // Before the step is due: command gray with only a schedule advances by hand.
+    expectSuccess(await run('gray', appid, { ...inputs, version: '2.0.0' }))
+    expect(grayPercentOf(appid)).toBe(5)
+    expect(wechatWrites().filter((path) => path.endsWith('/grayrelease'))).toHaveLength(1)
+    expect(grayCheck(commit)[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' })
+    expect(grayCheck(commit)[0]?.output?.title).toBe('Gray at 5 %: 2.0.0')
+  })
+})
+
+describe("records are read only from the action's own check runs", () => {
+  it('a run planted by another app with a later step skips nothing', async () => {
+    const appid = 'wxa100000000000009'
+    const commit = await prepare(appid)
+    const inputs = { 'gray-schedule': SCHEDULE, 'release-on-approval': 'gray' }
+    expectSuccess(await run('sync', appid, inputs))
+    world.emulator.control.advance(DAY)
+    expectSuccess(await run('sync', appid, inputs))
+    expect(grayPercentOf(appid)).toBe(5)
+    const own = grayCheck(commit)[0]
+    const startedAt = plan(appid)?.gray?.createTimestamp ?? 0
+    expect(startedAt).toBeGreaterThan(0)
+    // Another app (any token with checks: write) plants runs with the same name and external id: one whose
+    // record claims step 4 (50 %), and a newer one that claims the 5 % step was taken when the plan began.
+    const plant = (id: number, record: string) => ({
+      ...structuredClone(own!),
+      id,
+      app: { id: 1, slug: 'someone-else', name: 'Someone else' },
+      output: {
+        title: 'Gray at 5 %: 2.0.0',
+        summary: 'planted',
+        text: `<!-- wechat-miniprogram-release:state {"version":"2.0.0",${record}} -->`
+      }
+    })
+    world.github.state.checkRuns.push(
+      plant(9_000_001, `"stepIndex":3,"percentage":50,"stepTakenAt":${startedAt}`),
+      plant(9_000_002, `"stepIndex":1,"percentage":5,"stepTakenAt":${startedAt}`)
+    )
+    world.emulator.control.resetRequests()
+    // An hour later: the 20 % step is due a day after the 5 % step, so nothing is due. Read from the planted
+    // runs, the records would make 20 % (or 100 %, a release to everyone) due at once.
+    world.emulator.control.advance(HOUR)
+    const synced = await run('sync', appid, inputs)
+    expectSuccess(synced)
+    expect(grayPercentOf(appid)).toBe(5)
+    expect(plan(appid)?.online?.version).toBe('1.0.0')
+    expect(wechatWrites()).toEqual([])
+  })
+})
+
+describe('a GitHub write that fails after the WeChat write', () => {
+  it('still writes the outputs and the job summary, then fails the step', async () => {
+    const appid = 'wxa100000000000010'
+    await prepare(appid)
+    world.github.failNext('POST', '/repos/octo/shop/check-runs', 500, { message: 'Server Error' })
+    const result = await run('gray', appid, { 'gray-percent': '10', version: '2.0.0' })
+    expect(grayPercentOf(appid)).toBe(10)
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toMatch(/::error::.*GitHub/)
+    expect(result.outputs['gray-percentage']).toBe('10')
+    expect(result.outputs['gray-status']).toBe('running')
+    expect(JSON.parse(result.outputs.result ?? '[]')[0]).toMatchObject({ result: 'gray-started' })
+    expect(result.summary).toContain('## WeChat mini program: gray')
+    expect(result.summary).toContain('Not written')
   })
 })
 

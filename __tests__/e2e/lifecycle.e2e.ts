@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { seedApprovedVersion } from '../../test-support/seed-version.js'
 import { SAMPLE_PROJECT, startWorld, type World } from '../../test-support/world.js'
 
 const APP = 'wxa000000000000001'
@@ -95,7 +96,7 @@ function appState(appid = APP) {
 }
 
 beforeAll(async () => {
-  world = await startWorld()
+  world = await startWorld({ extraApps: 2 })
   devKey = world.emulator.credentials.apps.find((app) => app.appid === world.emulator.credentials.devAppid)
     ?.uploadPrivateKeyPem as string
   // A first full release exists, as on any mini program that is live.
@@ -114,7 +115,8 @@ describe('tag submit → sync → approve → release → rollback', () => {
 
   it('submits 1.1.0 and opens the "WeChat review" check run', async () => {
     const submitted = await tagSubmit('1.1.0', {
-      'review-items': '- address: pages/index/index\n  tag: shop\n  title: Home',
+      'review-items':
+        '- address: pages/index/index\n  tag: shop\n  title: Home\n  first_class: 商家自营\n  second_class: 百货\n  first_id: 304\n  second_id: 305',
       'review-notes': 'Adds the order page'
     })
     sha = submitted.sha
@@ -182,6 +184,22 @@ describe('reject → resubmit with feedback → approve', () => {
   it('sends feedback only after the rejection and ends approved', async () => {
     const first = await tagSubmit('1.2.0')
     expectSuccess(first.run)
+    // No review-items: one item from the mini program's first category and the uploaded code's first page.
+    const submitted = (
+      world.emulator.control.requests() as Array<{ path: string; body?: Record<string, unknown> }>
+    )
+      .filter((request) => request.path === '/wxa/submit_audit')
+      .at(-1)
+    expect(submitted?.body?.item_list).toEqual([
+      {
+        first_class: '商家自营',
+        second_class: '百货',
+        first_id: 304,
+        second_id: 305,
+        address: 'pages/index/index'
+      }
+    ])
+    expect(first.run.summary).toContain('Review item built from the mini program')
     world.emulator.control.reject(APP, 'Privacy policy missing', ['media-1', 'media-2'])
     const rejected = await sync()
     expect(rejected.outputs['review-status']).toBe('rejected')
@@ -338,4 +356,130 @@ describe('template route with three targets, one failing', () => {
       expect(checks[0]?.status).toBe('in_progress')
     }
   }, 240_000)
+})
+
+describe('what the run reports is what happened', () => {
+  it('a refused release reports the version still online, not the one asked for', async () => {
+    const refused = await dispatch('release', { version: '9.9.9' })
+    expect(refused.exitCode).toBe(1)
+    const online = appState().online?.version
+    expect(online).toBeDefined()
+    expect(refused.outputs['online-version']).toBe(online)
+    expect(JSON.parse(refused.outputs.result ?? '[]')[0]).toMatchObject({ result: 'refused' })
+  })
+
+  it('a release WeChat refuses reports the version still online, and no new check state', async () => {
+    const appid = 'wxa100000000000001'
+    world.emulator.control.setOnline(appid, '1.0.0')
+    await seedApprovedVersion(world, appid, '2.5.0', nextSha())
+    // A refusal, not a busy answer (busy ones are asked again).
+    world.emulator.control.injectFault({ path: '/wxa/release', appid, errcode: 85020, times: 1 })
+    const failed = await dispatch('release', { appid, version: '2.5.0' })
+    expect(failed.exitCode).toBe(1)
+    expect(appState(appid).online?.version).toBe('1.0.0')
+    expect(failed.outputs['online-version']).toBe('1.0.0')
+    expect(JSON.parse(failed.outputs.result ?? '[]')[0]).toMatchObject({ result: 'failed' })
+    expect(failed.summary).toContain('❌ failed: WeChat POST /wxa/release')
+    expect(world.github.state.checkRuns.filter((check) => check.external_id.includes(appid))).toEqual([])
+  })
+
+  it('a submit WeChat refuses is not "under review" and spends no quota', async () => {
+    // The review left running by the template-route test ends, so a new version may be submitted.
+    world.emulator.control.approve(APP)
+    const quotaBefore = world.emulator.control.state().quota
+    world.emulator.control.injectFault({ path: '/wxa/submit_audit', appid: APP, errcode: 85086, times: 1 })
+    const { run } = await tagSubmit('1.8.0')
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs['review-status']).not.toBe('under_review')
+    expect(JSON.parse(run.outputs.result ?? '[]')[0]).toMatchObject({ result: 'failed' })
+    expect(run.summary).not.toContain('left this month after this submission')
+    expect(world.emulator.control.state().quota).toEqual(quotaBefore)
+  }, 120_000)
+})
+
+describe('a commit subject with bracketed hex', () => {
+  it("does not redirect the review check: the version is found by the action's own marker", async () => {
+    // A commit whose short SHA a hostile subject names.
+    const decoy = 'abcdef0'.padEnd(40, '1')
+    world.github.addCommit(decoy)
+    const sha = nextSha()
+    world.github.addCommit(sha)
+    // No tag: the description's marker is the only way back to the commit.
+    const submitted = await world.run({
+      inputs: { command: 'submit', ...platform(), ...build(), version: '1.9.0' },
+      eventName: 'workflow_dispatch',
+      ref: 'refs/heads/main',
+      sha,
+      payload: { head_commit: { message: 'Fix [abcdef0] crash on [wxrelease:1111111] start' } }
+    })
+    expectSuccess(submitted)
+    expect(reviewChecks(sha)).toHaveLength(1)
+    world.emulator.control.approve(APP)
+    const synced = await sync()
+    expectSuccess(synced)
+    expect(reviewChecks(sha)[0]?.conclusion).toBe('success')
+    expect(world.github.state.checkRuns.filter((run) => run.head_sha === decoy)).toEqual([])
+  }, 120_000)
+})
+
+describe('"released in" comments on the pull requests of a tag on the default branch', () => {
+  it('comments once on each merged pull request and follows the version to its release', async () => {
+    const appid = 'wxa100000000000002'
+    const sha = (prefix: string) => prefix.padEnd(40, '7')
+    const [base, first, second, head] = [sha('ba5e000'), sha('f1e5700'), sha('5ec0000'), sha('4ead000')]
+    world.github.addCommit(base)
+    world.github.addTag('v1.0.0', base)
+    world.github.addCommit(first, 'Add the cart (#11)', [base])
+    world.github.addCommit(second, 'Pay with WeChat Pay (#12)', [first])
+    world.github.addCommit(head, 'Release 1.6.0', [second])
+    // The tag is on the default branch: its head has moved on past the tagged commit.
+    const later = sha('1a7e000')
+    world.github.addCommit(later, 'Docs', [head])
+    world.github.state.refs.set('refs/heads/main', later)
+    world.github.addPullRequest({
+      number: 11,
+      headSha: sha('a11'),
+      mergedAt: '2026-01-01T00:00:00Z',
+      commits: [first]
+    })
+    world.github.addPullRequest({
+      number: 12,
+      headSha: sha('a12'),
+      mergedAt: '2026-01-01T00:00:00Z',
+      commits: [second]
+    })
+    // Merged elsewhere, and still open: neither is released by this version.
+    world.github.addPullRequest({
+      number: 14,
+      headSha: sha('a14'),
+      mergedAt: '2026-01-01T00:00:00Z',
+      baseRef: 'release/0.x',
+      commits: [second]
+    })
+    world.github.addPullRequest({ number: 13, headSha: head, state: 'open' })
+    world.emulator.control.setOnline(appid, '1.0.0')
+    await seedApprovedVersion(world, appid, '1.6.0', head, { approve: false })
+
+    const commented = () =>
+      world.github.state.comments.filter((comment) => comment.body.includes(`release:${appid}`))
+    const syncApp = () => sync({ appid })
+    expectSuccess(await syncApp())
+    expect(
+      commented()
+        .map((comment) => comment.issue_number)
+        .sort()
+    ).toEqual([11, 12])
+    expect(commented()[0]?.body).toContain('Submitted for WeChat review')
+
+    world.emulator.control.approve(appid)
+    expectSuccess(await syncApp())
+    expectSuccess(await dispatch('release', { appid, version: '1.6.0' }))
+    expect(commented()).toHaveLength(2)
+    for (const comment of commented()) expect(comment.body).toContain('Released to everyone')
+
+    // Nothing changed: no write at all, to the pull requests or elsewhere.
+    world.github.resetLog()
+    expectSuccess(await syncApp())
+    expect(world.github.writes()).toEqual([])
+  })
 })

@@ -21,14 +21,13 @@ import {
 } from '../report/package-size.js'
 import { renderPreviewComment, renderUploadSummary } from '../report/preview.js'
 import type { GitHubClient } from '../github/client.js'
+import { withCommitMarker } from '../release/commit-marker.js'
 import { gitHubFor } from './github.js'
 import type { CommandResult } from './types.js'
 
-/** The short SHA in the description lets `sync` find the commit a WeChat version came from. */
+/** The commit marker at the end of the description lets `sync` find the commit a WeChat version came from. */
 export function describeUpload(inputs: Inputs, context: RunContext): string {
-  const short = context.sha.slice(0, 7)
-  const description = inputs.description ?? defaultDescription(context)
-  return short && !description.includes(short) ? `${description} [${short}]` : description
+  return withCommitMarker(inputs.description ?? defaultDescription(context), context.sha)
 }
 
 export function uploadVersion(inputs: Inputs, context: RunContext): string {

@@ -1,19 +1,27 @@
 /**
  * observe: read what WeChat says now for one mini program and map it into the release model.
  * Only the reads a command needs are made (an unchanged sync makes three WeChat calls per target).
+ * A field WeChat leaves out stays unknown here; release/versions.ts decides what can be inferred.
  */
-import type {
-  ErrorGroup,
-  GrayObservation,
-  GrayStatus,
-  HealthObservation,
-  ReviewObservation,
-  ReviewStatus,
-  TargetObservation
+import {
+  isGrayActive,
+  type ErrorGroup,
+  type GrayObservation,
+  type GrayStatus,
+  type HealthObservation,
+  type ReviewObservation,
+  type ReviewStatus,
+  type TargetObservation,
+  type VersionState
 } from '../release/model.js'
-import { isGrayActive } from '../release/model.js'
-import { WeChatApiError } from '../wechat/errors.js'
-import type { GrayReleasePlan, JsErrorRow, LatestAuditResult, WeChatClient } from '../wechat/client.js'
+import { ERRCODE, WeChatApiError } from '../wechat/errors.js'
+import type {
+  GrayReleasePlan,
+  JsErrorRow,
+  LatestAuditResult,
+  VersionInfo,
+  WeChatClient
+} from '../wechat/client.js'
 
 const REVIEW_STATUS: Record<number, ReviewStatus> = {
   0: 'approved',
@@ -30,34 +38,63 @@ const GRAY_STATUS: Record<number, GrayStatus> = {
   4: 'reverted'
 }
 /** get_latest_auditstatus errcodes that mean "this mini program has no review yet". */
-const NO_REVIEW_ERRCODES = new Set([85012, 86001])
+const NO_REVIEW_ERRCODES: ReadonlySet<number> = new Set([ERRCODE.INVALID_AUDIT_ID, ERRCODE.NO_COMMITTED_CODE])
 
 export interface ObserveNeeds {
   history?: boolean
   quota?: boolean
+  /** The mini program's categories (submit without review-items). */
+  categories?: boolean
 }
 
+/** Maps get_latest_auditstatus; fields the reply leaves out (seen in the wild) stay unknown. */
 export function reviewFrom(latest: LatestAuditResult | undefined): ReviewObservation {
   if (!latest) return { status: 'none', screenshots: [] }
+  const auditId: number | undefined = latest.auditid
+  const userVersion: string | undefined = latest.user_version || undefined
+  const description: string | undefined = latest.user_desc || undefined
+  const submittedAt: number | undefined = latest.submit_audit_time || undefined
   return {
-    auditId: latest.auditid,
+    ...(auditId !== undefined ? { auditId } : {}),
     status: REVIEW_STATUS[latest.status] ?? 'none',
-    ...(latest.user_version ? { userVersion: latest.user_version } : {}),
-    ...(latest.user_desc ? { description: latest.user_desc } : {}),
+    ...(userVersion ? { userVersion } : {}),
+    ...(description ? { description } : {}),
     ...(latest.reason ? { reason: latest.reason } : {}),
     screenshots: latest.screenshots,
-    ...(latest.submit_audit_time ? { submittedAt: latest.submit_audit_time } : {})
+    ...(submittedAt ? { submittedAt } : {})
   }
 }
 
 export function grayFrom(plan: GrayReleasePlan): GrayObservation {
   const neverCreated = plan.status === 0 && !plan.create_timestamp
+  const endsAt: number | undefined = plan.default_finish_timestamp || undefined
   return {
     status: neverCreated ? 'none' : (GRAY_STATUS[plan.status] ?? 'none'),
     percentage: plan.gray_percentage,
     ...(plan.create_timestamp ? { startedAt: plan.create_timestamp } : {}),
+    ...(endsAt ? { endsAt } : {}),
     projectMembersFirst: plan.support_debuger_first,
     experienceMembersFirst: plan.support_experiencer_first
+  }
+}
+
+function versionState(version: string | undefined, at: number, description: string): VersionState {
+  return {
+    ...(version ? { version } : {}),
+    ...(at ? { at } : {}),
+    ...(description ? { description } : {})
+  }
+}
+
+/** getversioninfo: a part is present when WeChat reports it, named or not (an empty name stays unknown). */
+export function versionsFrom(info: VersionInfo | undefined): TargetObservation['versions'] {
+  const trial = info?.exp_info
+  const online = info?.release_info
+  return {
+    ...(trial ? { trial: versionState(trial.exp_version, trial.exp_time, trial.exp_desc) } : {}),
+    ...(online
+      ? { online: versionState(online.release_version, online.release_time, online.release_desc) }
+      : {})
   }
 }
 
@@ -92,30 +129,19 @@ export async function observeTarget(
 ): Promise<TargetObservation> {
   // The mini program's own token reads only the gray plan; review and versions need a platform.
   const platform = client.tokenKind === 'authorizer'
-  const [latest, plan, versionInfo, history, quota] = await Promise.all([
+  const [latest, plan, versionInfo, history, quota, categories] = await Promise.all([
     platform ? latestReview(client, appid) : Promise.resolve(undefined),
     client.getGrayReleasePlan(appid),
     platform ? client.getVersionInfo(appid) : Promise.resolve(undefined),
     platform && needs.history ? client.getHistoryVersions(appid) : Promise.resolve(undefined),
-    platform && needs.quota ? client.queryQuota(appid) : Promise.resolve(undefined)
+    platform && needs.quota ? client.queryQuota(appid) : Promise.resolve(undefined),
+    platform && needs.categories ? client.getCategory(appid) : Promise.resolve(undefined)
   ])
   const observation: TargetObservation = {
     appid,
     review: reviewFrom(latest),
     gray: grayFrom(plan),
-    versions: {
-      ...(versionInfo?.exp_info
-        ? { trial: { version: versionInfo.exp_info.exp_version, at: versionInfo.exp_info.exp_time } }
-        : {}),
-      ...(versionInfo?.release_info
-        ? {
-            online: {
-              version: versionInfo.release_info.release_version,
-              at: versionInfo.release_info.release_time
-            }
-          }
-        : {})
-    }
+    versions: versionsFrom(versionInfo)
   }
   if (history) {
     observation.history = history.map((entry) => ({
@@ -130,9 +156,12 @@ export async function observeTarget(
       rest: quota.rest,
       limit: quota.limit,
       speedupRest: quota.speedup_rest,
-      speedupLimit: quota.speedup_limit
+      speedupLimit: quota.speedup_limit,
+      // A monthly limit of 0 has been seen in replies: the figures then say nothing.
+      known: quota.limit > 0
     }
   }
+  if (categories) observation.categories = categories
   return observation
 }
 

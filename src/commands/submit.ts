@@ -10,7 +10,7 @@ import { log } from '../log.js'
 import type { WeChatClient, Template } from '../wechat/client.js'
 import { compile, describeUpload, execute as executeBuild, uploadVersion } from './build.js'
 import { gitHubFor } from './github.js'
-import { runPipeline, type Pipeline } from './pipeline.js'
+import { realTime, runPipeline, type Pipeline } from './pipeline.js'
 import { readProjectFiles, resolveTargets } from './targets.js'
 import type { CommandResult } from './types.js'
 import { wechatClientFor } from './wechat.js'
@@ -128,7 +128,8 @@ export async function execute(inputs: Inputs, context: RunContext): Promise<Comm
         })
       }
     },
-    startedAt: Date.now()
+    startedAt: realTime.clock(),
+    ...realTime
   }
   try {
     return await runPipeline(pipeline, targets)

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RunContext } from '../context.js'
-import { InputError } from '../errors.js'
+import { errorMessage, InputError } from '../errors.js'
 import type { Inputs } from '../inputs.js'
 
 interface ProjectFiles {
@@ -16,11 +16,15 @@ interface ProjectFiles {
 
 function readJson(file: string): Record<string, unknown> | undefined {
   if (!existsSync(file)) return undefined
+  let parsed: unknown
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-  } catch {
-    return undefined
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new InputError('project-path', `${path.basename(file)} is not valid JSON (${errorMessage(error)})`)
   }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : undefined
 }
 
 export function readProjectFiles(inputs: Inputs, context: RunContext): ProjectFiles {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto'
 import { approvedUnreleased, grayVersionOf } from '../release/common.js'
 import { decide } from '../release/decide.js'
+import { wasSpedUp } from '../release/review.js'
 import { isGrayActive, type Decision, type TargetObservation } from '../release/model.js'
 import type { ReleaseCommand, ReleaseSettings } from '../release/settings.js'
 import { inlineText } from '../report/markdown.js'
@@ -44,7 +45,7 @@ function fingerprintFields(control: ControlKind, obs: TargetObservation): unknow
     case 'withdraw':
       return { review }
     case 'speedup':
-      return { review, spedUp: obs.review.spedUp === true }
+      return { review, spedUp: wasSpedUp(obs) }
   }
 }
 

@@ -8,8 +8,10 @@ import { deadlineStatus } from '../release/deadline.js'
 import { isGrayActive, type TargetObservation } from '../release/model.js'
 import { nextStep } from '../release/schedule.js'
 import type { ReleaseSettings } from '../release/settings.js'
-import { countdownText } from '../report/checks.js'
-import { formatDuration, formatUtc, progressBar } from '../report/format.js'
+import { countdownText } from '../release/deadline.js'
+import { wasSpedUp } from '../release/review.js'
+import { formatUtc } from '../release/time.js'
+import { formatDuration, progressBar } from '../report/format.js'
 import { inlineText } from '../report/markdown.js'
 import { availableControls, controlLabel } from './controls.js'
 import { MAX_STATE_CHARS, serializeControlMarker, serializeState } from './markers.js'
@@ -28,8 +30,10 @@ import type { PermissionLevel } from './permission.js'
 export interface DashboardRenderInput {
   /** In the order of the configured targets. */
   targets: DashboardTarget[]
-  /** The release settings of this run (schedule, deadline, clock, run URL); the command is irrelevant. */
+  /** The release settings of this run (schedule, deadline, clock); the command is irrelevant. */
   settings: ReleaseSettings
+  /** This workflow run's URL: the operations log links runs of this repository only. */
+  runUrl: string
   controlPermission: PermissionLevel
   /** The state read back from the current body; undefined for a new dashboard (or an unreadable state). */
   previous: DashboardState | undefined
@@ -90,7 +94,7 @@ function reviewRows(obs: TargetObservation): string[] {
   const details: string[] = []
   if (review.auditId !== undefined) details.push(`audit ${review.auditId}`)
   if (review.submittedAt !== undefined) details.push(`submitted ${formatUtc(review.submittedAt)}`)
-  if (review.spedUp) details.push('expedited')
+  if (wasSpedUp(obs)) details.push('expedited')
   const rows = [row('Review', `${parts.join(' ')}${details.length > 0 ? ` (${details.join(', ')})` : ''}`)]
   if ((review.status === 'rejected' || review.status === 'delayed') && review.reason?.trim()) {
     rows.push(
@@ -312,7 +316,7 @@ export function renderDashboard(input: DashboardRenderInput): RenderedDashboard 
     parts.push(...rendered.parts)
     controls.push(...rendered.controls)
   }
-  parts.push({ text: '### Operations', essential: false }, operationsPart(operations, settings.runUrl))
+  parts.push({ text: '### Operations', essential: false }, operationsPart(operations, input.runUrl))
   const body = fit(parts, serializeState(state), BODY_LIMIT)
   return { body, state, transitions: detected.transitions, controls }
 }

@@ -1,15 +1,18 @@
-/** Building blocks shared by the decisions: names, versions, outputs, refusals and the two checks. */
-import { renderGrayCheck, renderReviewCheck, type GrayCheckInput } from '../report/checks.js'
-import { deadlineStatus } from './deadline.js'
+/** Building blocks shared by the decisions: versions, outputs, refusals and the states of the two checks. */
+import { grayDeadline } from './deadline.js'
 import type { HealthResult } from './health.js'
 import {
   isGrayActive,
-  type CheckAction,
+  PENDING_REVIEW,
+  type CheckPlan,
   type Decision,
-  type DesiredCheck,
+  type DeploymentOperation,
+  type GrayCheckState,
   type GrayObservation,
   type PlannedWrite,
+  type RecordedReview,
   type RecordedRollout,
+  type ReviewCheckState,
   type ReviewObservation,
   type TargetObservation,
   type TargetOutputs,
@@ -17,20 +20,6 @@ import {
 } from './model.js'
 import { nextStep } from './schedule.js'
 import type { ReleaseSettings } from './settings.js'
-
-export const REVIEW_CHECK = 'WeChat review'
-export const GRAY_CHECK = 'WeChat gray release'
-
-/** Check-run names carry the appid when a run acts on several mini programs. */
-export function checkName(kind: 'review' | 'gray', appid: string, targetCount = 1): string {
-  const base = kind === 'review' ? REVIEW_CHECK : GRAY_CHECK
-  return targetCount > 1 ? `${base} (${appid})` : base
-}
-
-/** Ties a check run to the mini program and the version it is about; stable across resubmissions. */
-export function checkExternalId(kind: 'review' | 'gray', appid: string, version: string | undefined): string {
-  return `wechat-${kind}:${appid}:${version ?? 'none'}`
-}
 
 /**
  * The recorded rollout, if it belongs to the plan WeChat shows now. A record taken before this plan
@@ -45,10 +34,36 @@ export function recordedFor(obs: TargetObservation): RecordedRollout | undefined
   return recorded
 }
 
-/** The approved version that is not online yet, if any. */
+/**
+ * The approved version that is not online yet, if any. Undefined as well when it cannot be told: the
+ * approved version's name is unknown, or an online version of unknown name may be it.
+ */
 export function approvedUnreleased(obs: TargetObservation): string | undefined {
-  if (obs.review.status !== 'approved' || !obs.review.userVersion) return undefined
-  return obs.review.userVersion === obs.versions.online?.version ? undefined : obs.review.userVersion
+  const { review } = obs
+  if (review.status !== 'approved' || !review.userVersion) return undefined
+  const online = obs.versions.online
+  if (online?.version === review.userVersion) return undefined
+  if (online && online.version === undefined) {
+    const releasedBefore =
+      online.at !== undefined && review.submittedAt !== undefined && online.at < review.submittedAt
+    if (!releasedBefore) return undefined
+  }
+  return review.userVersion
+}
+
+/** Why an approved version cannot be acted on although WeChat approved something, if that is the case. */
+export function unknownApprovedVersion(obs: TargetObservation): string | undefined {
+  const { review } = obs
+  if (review.status !== 'approved') return undefined
+  const audit = review.auditId !== undefined ? `audit ${review.auditId}` : 'its audit id not given either'
+  if (!review.userVersion) {
+    return `WeChat's latest review is approved (${audit}) but does not say which version it is (no user_version), and the trial version cannot stand in for it. Release it in the WeChat console, or run again once WeChat names the version.`
+  }
+  const online = obs.versions.online
+  if (online && online.version === undefined && approvedUnreleased(obs) === undefined) {
+    return `WeChat reports an online version without its name, so it cannot be told whether the approved version ${review.userVersion} is already online. Check it in the WeChat console.`
+  }
+  return undefined
 }
 
 /**
@@ -72,6 +87,7 @@ export function grayVersionOf(obs: TargetObservation): string | undefined {
   return undefined
 }
 
+/** The outputs that describe WeChat's state as observed, before any write. */
 export function baseOutputs(obs: TargetObservation, version?: string): Partial<TargetOutputs> {
   const outputs: Partial<TargetOutputs> = {
     appid: obs.appid,
@@ -82,7 +98,7 @@ export function baseOutputs(obs: TargetObservation, version?: string): Partial<T
   const shown = version ?? obs.review.userVersion
   if (shown !== undefined) outputs.version = shown
   if (obs.review.auditId !== undefined) outputs.auditId = obs.review.auditId
-  if (obs.versions.online) outputs.onlineVersion = obs.versions.online.version
+  if (obs.versions.online?.version !== undefined) outputs.onlineVersion = obs.versions.online.version
   return outputs
 }
 
@@ -97,6 +113,7 @@ export function refusal(
     writes: [],
     refused: message,
     notes,
+    afterWrites: [],
     outputs: { ...baseOutputs(obs, settings.version), result: 'refused', message },
     checks: []
   }
@@ -105,7 +122,7 @@ export function refusal(
 export function deploymentWrite(
   settings: ReleaseSettings,
   version: string,
-  operation: 'release' | 'gray' | 'rollback'
+  operation: DeploymentOperation
 ): PlannedWrite[] {
   if (!settings.deploymentEnvironment) return []
   return [
@@ -113,38 +130,57 @@ export function deploymentWrite(
   ]
 }
 
+/**
+ * The review record to keep: what the earlier record of the same audit says (expedited, pending since,
+ * the version's pull requests), refreshed with what this decision knows.
+ */
+export function reviewRecordFor(
+  obs: TargetObservation,
+  review: ReviewObservation,
+  now: number,
+  patch: Partial<RecordedReview> = {}
+): RecordedReview {
+  // The record read is the one of the latest review's version; it says nothing about another version.
+  const earlier = review.userVersion === obs.review.userVersion ? obs.reviewRecord : undefined
+  const sameAudit = earlier !== undefined && earlier.auditId === review.auditId
+  const pending = PENDING_REVIEW.includes(review.status)
+  const since = pending ? (review.submittedAt ?? (sameAudit ? earlier.since : undefined) ?? now) : undefined
+  return {
+    ...(review.auditId !== undefined ? { auditId: review.auditId } : {}),
+    spedUp: sameAudit ? earlier.spedUp : false,
+    ...(since !== undefined ? { since } : {}),
+    ...(earlier?.pulls ? { pulls: earlier.pulls } : {}),
+    ...(earlier?.morePulls ? { morePulls: true } : {}),
+    ...patch
+  }
+}
+
 export function reviewCheck(
   obs: TargetObservation,
   settings: ReleaseSettings,
   review: ReviewObservation = obs.review,
-  notes: string[] = []
-): DesiredCheck {
-  const rendered = renderReviewCheck({
-    appid: obs.appid,
+  options: { notes?: string[]; uploadedOnly?: boolean; record?: Partial<RecordedReview> } = {}
+): CheckPlan {
+  const state: ReviewCheckState = {
     review,
-    ...(obs.versions.online ? { onlineVersion: obs.versions.online.version } : {}),
+    ...(obs.versions.online?.version !== undefined ? { onlineVersion: obs.versions.online.version } : {}),
     releaseOnApproval: settings.releaseOnApproval,
     inGray:
       isGrayActive(obs.gray) && review.userVersion !== undefined && grayVersionOf(obs) === review.userVersion,
-    notes,
-    runUrl: settings.runUrl
-  })
+    ...(options.uploadedOnly ? { uploadedOnly: true } : {}),
+    notes: options.notes ?? [],
+    record: reviewRecordFor(obs, review, settings.now, options.record),
+    now: settings.now
+  }
   return {
     kind: 'review',
-    name: checkName('review', obs.appid, settings.targetCount),
-    externalId: checkExternalId('review', obs.appid, review.userVersion),
+    appid: obs.appid,
     ...(review.userVersion !== undefined ? { version: review.userVersion } : {}),
-    ...rendered
+    state
   }
 }
 
-export const GRAY_ACTION_IDS = {
-  advance: 'gray-advance',
-  release: 'gray-release',
-  revert: 'gray-revert'
-} as const
-
-export interface GrayCheckState {
+export interface GrayCheckFacts {
   version: string | undefined
   /** The plan as it will be once the writes are made. */
   gray: GrayObservation
@@ -156,39 +192,29 @@ export interface GrayCheckState {
   notes?: string[]
 }
 
-/** A DesiredCheck with the input it was rendered from, so outcomes known only after the writes can be added. */
-export interface GrayDesiredCheck extends DesiredCheck {
-  kind: 'gray'
-  source: GrayCheckInput
-}
-
-export function grayCheckInput(
+export function grayCheck(
   obs: TargetObservation,
   settings: ReleaseSettings,
-  state: GrayCheckState
-): GrayCheckInput {
-  const { gray } = state
+  facts: GrayCheckFacts
+): CheckPlan {
+  const { gray } = facts
   const active = isGrayActive(gray)
   const schedule = settings.graySchedule
-  const input: GrayCheckInput = {
-    appid: obs.appid,
-    ...(state.version !== undefined ? { version: state.version } : {}),
+  const state: GrayCheckState = {
     gray,
     now: settings.now,
     deadlineAction: settings.grayDeadlineAction,
     marginHours: settings.grayDeadlineMarginHours,
-    runUrl: settings.runUrl,
-    notes: state.notes ?? []
+    notes: facts.notes ?? []
   }
-  if (active && gray.startedAt !== undefined) {
-    input.deadline = deadlineStatus(gray.startedAt, settings.now, settings.grayDeadlineMarginHours)
-  }
+  const deadline = active ? grayDeadline(gray, settings.now, settings.grayDeadlineMarginHours) : undefined
+  if (deadline) state.deadline = deadline
   if (schedule) {
-    input.schedule = schedule.text
+    state.schedule = schedule.text
     if (active) {
-      const next = nextStep(schedule, gray, state.recorded, settings.now)
+      const next = nextStep(schedule, gray, facts.recorded, settings.now)
       if (next.step) {
-        input.next = {
+        state.next = {
           percent: next.step.percent,
           number: next.index + 1,
           of: schedule.steps.length,
@@ -197,63 +223,17 @@ export function grayCheckInput(
       }
     }
   }
-  if (state.halted) input.halted = state.halted
-  if (state.health) input.health = state.health
-  if (state.finishedByWeChat) input.finishedByWeChat = true
-  if (state.whitelist && state.whitelist.length > 0) input.whitelist = state.whitelist
-  if (state.recorded) input.recorded = state.recorded
-  return input
-}
-
-/** The buttons valid for the plan: advance (only with a schedule step below 100 % left), release, revert. */
-export function grayActions(input: GrayCheckInput): CheckAction[] {
-  if (!isGrayActive(input.gray)) return []
-  const actions: CheckAction[] = []
-  if (input.next && input.next.percent < 100) {
-    actions.push({
-      label: `Advance to ${input.next.percent} %`,
-      description: 'Take the next gray step now',
-      identifier: GRAY_ACTION_IDS.advance
-    })
-  }
-  actions.push({
-    label: 'Release to everyone',
-    description: 'Finish the gray with a full release',
-    identifier: GRAY_ACTION_IDS.release
-  })
-  actions.push({
-    label: 'Revert gray',
-    description: 'Cancel the gray release',
-    identifier: GRAY_ACTION_IDS.revert
-  })
-  return actions
-}
-
-export function grayCheckFromInput(
-  input: GrayCheckInput,
-  settings: ReleaseSettings,
-  recorded: RecordedRollout | undefined
-): GrayDesiredCheck {
-  const rendered = renderGrayCheck(input)
-  const actions = grayActions(input)
+  if (facts.halted) state.halted = facts.halted
+  if (facts.health) state.health = facts.health
+  if (facts.finishedByWeChat) state.finishedByWeChat = true
+  if (facts.whitelist && facts.whitelist.length > 0) state.whitelist = facts.whitelist
+  if (facts.recorded) state.recorded = facts.recorded
   return {
     kind: 'gray',
-    name: checkName('gray', input.appid, settings.targetCount),
-    externalId: checkExternalId('gray', input.appid, input.version),
-    ...(input.version !== undefined ? { version: input.version } : {}),
-    ...rendered,
-    ...(actions.length > 0 ? { actions } : {}),
-    ...(recorded ? { recorded } : {}),
-    source: input
+    appid: obs.appid,
+    ...(facts.version !== undefined ? { version: facts.version } : {}),
+    state
   }
-}
-
-export function grayCheck(
-  obs: TargetObservation,
-  settings: ReleaseSettings,
-  state: GrayCheckState
-): GrayDesiredCheck {
-  return grayCheckFromInput(grayCheckInput(obs, settings, state), settings, state.recorded)
 }
 
 export function decision(
@@ -261,14 +241,16 @@ export function decision(
   parts: {
     writes?: PlannedWrite[]
     notes?: string[]
+    afterWrites?: string[]
     outputs: Partial<TargetOutputs>
-    checks?: DesiredCheck[]
+    checks?: CheckPlan[]
   }
 ): Decision {
   return {
     target: obs.appid,
     writes: parts.writes ?? [],
     notes: parts.notes ?? [],
+    afterWrites: parts.afterWrites ?? [],
     outputs: parts.outputs,
     checks: parts.checks ?? []
   }

@@ -2,34 +2,31 @@
  * The release logic as pure functions: (observation, settings) → Decision. Each command has one
  * decision; every refusal is decided here, before any write, with a message naming the rule.
  */
-export { decideSubmit, decideWithdraw, decideSpeedup, validateReviewItems, withAuditId } from './review.js'
-export { decideRelease, decideRollback } from './lifecycle.js'
+export {
+  decideSubmit,
+  decideWithdraw,
+  decideSpeedup,
+  nothingToWithdraw,
+  withAuditId,
+  withReviewItem
+} from './review.js'
+export { decideRelease, decideRollback } from './full-release.js'
 export {
   decideGray,
   decideAdvance,
   decideRevertGray,
   planGray,
   describeTesterOutcome,
-  withTesterOutcomes,
-  actionForIdentifier,
-  type ButtonCommand
+  withTesterOutcomes
 } from './gray.js'
 export { decideSync, finishedByWeChat } from './sync.js'
-export {
-  checkName,
-  checkExternalId,
-  grayVersionOf,
-  recordedFor,
-  GRAY_ACTION_IDS,
-  REVIEW_CHECK,
-  GRAY_CHECK
-} from './common.js'
+export { grayVersionOf, recordedFor } from './common.js'
 export { describeWrite } from './describe.js'
 
 import type { Decision, TargetObservation } from './model.js'
 import type { ReleaseCommand, ReleaseSettings } from './settings.js'
 import { decideSubmit, decideWithdraw, decideSpeedup } from './review.js'
-import { decideRelease, decideRollback } from './lifecycle.js'
+import { decideRelease, decideRollback } from './full-release.js'
 import { decideGray, decideRevertGray } from './gray.js'
 import { decideSync } from './sync.js'
 
@@ -44,7 +41,13 @@ const DECISIONS: Record<ReleaseCommand, (obs: TargetObservation, settings: Relea
   speedup: decideSpeedup
 }
 
-/** The decision for `settings.command`. */
+/** The decision for `settings.command`; what the observation had to infer comes first among its notes. */
 export function decide(obs: TargetObservation, settings: ReleaseSettings): Decision {
-  return DECISIONS[settings.command](obs, settings)
+  return withInferences(obs, DECISIONS[settings.command](obs, settings))
+}
+
+/** Puts the observation's inferences (names WeChat left out) before the decision's own notes. */
+export function withInferences(obs: TargetObservation, decision: Decision): Decision {
+  const inferences = obs.inferences ?? []
+  return inferences.length === 0 ? decision : { ...decision, notes: [...inferences, ...decision.notes] }
 }

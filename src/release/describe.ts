@@ -6,6 +6,10 @@ export function describeWrite(write: PlannedWrite): string {
     case 'submit_audit': {
       const parts: string[] = []
       if (write.body.item_list) parts.push(`${write.body.item_list.length} review group(s)`)
+      if (write.defaultItemCategory) {
+        const { first_class: first, second_class: second } = write.defaultItemCategory
+        parts.push(`1 review group from the category ${first} > ${second} and the first page`)
+      }
       if (write.body.version_desc) parts.push('review notes')
       if (write.body.feedback_info) parts.push('feedback')
       if (write.body.feedback_stuff)

@@ -1,20 +1,20 @@
 /** Decisions about the gray (phased) release: start or raise it, advance the schedule by hand, revert it. */
+import { ERRCODE } from '../wechat/errors.js'
 import {
   approvedUnreleased,
   baseOutputs,
   decision,
   deploymentWrite,
   grayCheck,
-  grayCheckFromInput,
   grayVersionOf,
   recordedFor,
   refusal,
-  GRAY_ACTION_IDS,
-  type GrayDesiredCheck
+  unknownApprovedVersion
 } from './common.js'
-import { decideRelease } from './lifecycle.js'
+import { decideRelease } from './full-release.js'
 import {
   isGrayActive,
+  reviewStatusText,
   type Decision,
   type GrayObservation,
   type PlannedWrite,
@@ -30,13 +30,13 @@ export function describeTesterOutcome(errcode: number): TesterOutcome {
   switch (errcode) {
     case 0:
       return 'bound'
-    case 85004:
+    case ERRCODE.TESTER_ALREADY_BOUND:
       return 'already a member'
-    case 85001:
+    case ERRCODE.WECHAT_ID_NOT_FOUND:
       return 'not found or not searchable'
-    case 85002:
+    case ERRCODE.TESTER_LIMIT_REACHED:
       return 'over the limit'
-    case 85003:
+    case ERRCODE.TESTER_OF_TOO_MANY_APPS:
       return 'member of too many mini programs'
     default:
       return 'failed'
@@ -53,7 +53,7 @@ export interface GrayPlanOptions {
 
 /**
  * Start or raise a gray plan to `percent`, with every rule WeChat enforces checked first. Shared by the
- * gray command, the schedule (sync) and the "advance" button.
+ * gray command, the schedule (sync) and advancing by hand (decideAdvance).
  */
 export function planGray(
   obs: TargetObservation,
@@ -68,8 +68,7 @@ export function planGray(
       `gray-percent must be an integer from 0 to 100, got ${percent} (WeChat: 85081).`
     )
   }
-  const online = obs.versions.online?.version
-  if (!online) {
+  if (!obs.versions.online) {
     return refusal(
       obs,
       settings,
@@ -77,6 +76,8 @@ export function planGray(
     )
   }
   const approved = approvedUnreleased(obs)
+  const unknown = unknownApprovedVersion(obs)
+  if (unknown) return refusal(obs, settings, unknown)
   if (!approved) {
     const { review } = obs
     if (review.status === 'approved') {
@@ -89,7 +90,7 @@ export function planGray(
     return refusal(
       obs,
       settings,
-      `Only an approved version can be released in gray; the latest review${review.userVersion ? ` (${review.userVersion})` : ''} is ${review.status.replace('_', ' ')} (WeChat: 85080).`
+      `Only an approved version can be released in gray; the latest review${review.userVersion ? ` (${review.userVersion})` : ''} is ${reviewStatusText(review.status)} (WeChat: 85080).`
     )
   }
   if (settings.version && settings.version !== approved) {
@@ -241,7 +242,10 @@ export function decideGray(obs: TargetObservation, settings: ReleaseSettings): D
   return planGray(obs, settings, { percent })
 }
 
-/** The "advance" button: take the schedule's next step now, even before its dwell has passed. */
+/**
+ * Advance by hand: take the schedule's next step now, even before its dwell has passed. The dashboard's
+ * "advance" control runs this decision.
+ */
 export function decideAdvance(obs: TargetObservation, settings: ReleaseSettings): Decision {
   const schedule = settings.graySchedule
   if (!schedule)
@@ -323,11 +327,7 @@ export function decideRevertGray(obs: TargetObservation, settings: ReleaseSettin
  * After the bind_tester writes: the same decision with each ID's outcome in the gray check and a note
  * naming the IDs that failed. `errcodes` maps WeChat ID → bind_tester errcode.
  */
-export function withTesterOutcomes(
-  planned: Decision,
-  settings: ReleaseSettings,
-  errcodes: Record<string, number>
-): Decision {
+export function withTesterOutcomes(planned: Decision, errcodes: Record<string, number>): Decision {
   const failed = Object.entries(errcodes)
     .map(([wechatid, errcode]) => ({ wechatid, outcome: describeTesterOutcome(errcode) }))
     .filter((entry) => entry.outcome !== 'bound' && entry.outcome !== 'already a member')
@@ -338,31 +338,14 @@ export function withTesterOutcomes(
     )
   }
   const checks = planned.checks.map((check) => {
-    const source = (check as Partial<GrayDesiredCheck>).source
-    if (check.kind !== 'gray' || !source?.whitelist) return check
-    const whitelist = source.whitelist.map((entry) =>
-      errcodes[entry.wechatid] !== undefined
-        ? { wechatid: entry.wechatid, outcome: describeTesterOutcome(errcodes[entry.wechatid]!) }
+    if (check.kind !== 'gray' || !check.state.whitelist) return check
+    const whitelist = check.state.whitelist.map((entry) => {
+      const errcode = errcodes[entry.wechatid]
+      return errcode !== undefined
+        ? { wechatid: entry.wechatid, outcome: describeTesterOutcome(errcode) }
         : entry
-    )
-    return grayCheckFromInput({ ...source, whitelist, notes }, settings, check.recorded)
+    })
+    return { ...check, state: { ...check.state, whitelist, notes } }
   })
   return { ...planned, notes, checks }
-}
-
-export type ButtonCommand =
-  { command: 'gray'; advance: true } | { command: 'release' } | { command: 'revert-gray' }
-
-/** The command to run for a `check_run: requested_action` event's identifier; undefined when not ours. */
-export function actionForIdentifier(identifier: string): ButtonCommand | undefined {
-  switch (identifier) {
-    case GRAY_ACTION_IDS.advance:
-      return { command: 'gray', advance: true }
-    case GRAY_ACTION_IDS.release:
-      return { command: 'release' }
-    case GRAY_ACTION_IDS.revert:
-      return { command: 'revert-gray' }
-    default:
-      return undefined
-  }
 }

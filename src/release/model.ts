@@ -1,24 +1,35 @@
 /**
- * Plain data the release decisions read (what WeChat and GitHub say now) and return (what to write).
- * Nothing here performs I/O: `observe` fills a TargetObservation, `decide` turns it into a Decision,
- * `act` performs the Decision's writes, and `report` renders both.
+ * Plain data the release decisions read (what WeChat and GitHub say now) and return (what to write, and the
+ * state GitHub should show afterwards). Nothing here performs I/O or renders text for GitHub: `observe`
+ * fills a TargetObservation, `decide` turns it into a Decision, `act` performs the Decision's writes, and
+ * `report/` alone renders check runs, comments and the job summary from this state.
  */
+import type { DeploymentState } from '../github/client.js'
+import type { Category } from '../wechat/schemas.js'
+import type { ReviewItem } from '../wechat/review-items.js'
+import type { DeadlineStatus } from './deadline.js'
+import type { HealthResult } from './health.js'
+import type { GrayDeadlineAction, ReleaseOnApproval } from './settings.js'
 
+/** WeChat audit status 0..4 → approved/rejected/under_review/withdrawn/delayed; no review ever → 'none'. */
 export type ReviewStatus = 'none' | 'under_review' | 'approved' | 'rejected' | 'withdrawn' | 'delayed'
 
+/** Reviews WeChat still works on: only one can run at a time, and it can be withdrawn. */
+export const PENDING_REVIEW: readonly ReviewStatus[] = ['under_review', 'delayed']
+
 export interface ReviewObservation {
+  /** Unknown when WeChat's reply leaves `auditid` out (seen in the wild). */
   auditId?: number
   status: ReviewStatus
+  /** Unknown when WeChat's reply leaves `user_version` out (seen in the wild). */
   userVersion?: string
-  /** The version's description (user_desc); the action puts the commit's short SHA in it. */
+  /** The version's description (user_desc); the action puts its commit marker in it. */
   description?: string
   reason?: string
   /** Media ids of the reviewer's screenshots (WeChat sends them `|`-separated). */
   screenshots: string[]
   /** Unix seconds. */
   submittedAt?: number
-  /** The action already expedited this review (recorded in the review check); WeChat allows it once. */
-  spedUp?: boolean
 }
 
 /** WeChat plan status 0..4 → initial/running/paused/finished/reverted; no plan ever → 'none'. */
@@ -29,13 +40,24 @@ export interface GrayObservation {
   percentage: number
   /** Unix seconds when the plan was created; the 15-day limit counts from here. */
   startedAt?: number
+  /** Unix seconds when WeChat will release the plan to everyone (`default_finish_timestamp`), when it says. */
+  endsAt?: number
   projectMembersFirst: boolean
   experienceMembersFirst: boolean
 }
 
+/** A trial or online version; `version` is unknown when WeChat reports the time but an empty name. */
+export interface VersionState {
+  version?: string
+  /** Unix seconds. */
+  at?: number
+  /** The version's description (exp_desc / release_desc), with the action's commit marker. */
+  description?: string
+}
+
 export interface VersionsObservation {
-  trial?: { version: string; at?: number }
-  online?: { version: string; at?: number }
+  trial?: VersionState
+  online?: VersionState
 }
 
 /** One rollback target from `revertcoderelease?action=get_history_version`. */
@@ -52,9 +74,14 @@ export interface QuotaObservation {
   limit: number
   speedupRest: number
   speedupLimit: number
+  /** False when WeChat answered a monthly limit of 0 (seen in the wild): the figures then say nothing. */
+  known: boolean
 }
 
-/** What the action itself recorded on GitHub earlier (parsed from a hidden JSON marker in a check run's text). */
+/**
+ * The rollout record the action keeps on GitHub (a hidden marker in its own gray check run). It may refine
+ * timing; it never puts the rollout above what WeChat reports.
+ */
 export interface RecordedRollout {
   version: string
   /** Index into the gray schedule of the step last taken; -1 when the gray was set by hand outside a schedule. */
@@ -66,6 +93,19 @@ export interface RecordedRollout {
   haltedReason?: string
   /** The schedule text the rollout follows, so a changed schedule is noticed. */
   schedule?: string
+}
+
+/** The review record (a hidden marker in the action's own review check run). */
+export interface RecordedReview {
+  auditId?: number
+  /** The action already expedited this review; WeChat allows it once. */
+  spedUp: boolean
+  /** Unix seconds since when the review is known to be pending (when WeChat gives no submit time). */
+  since?: number
+  /** Pull requests released in this version (their "released in" comments follow it). */
+  pulls?: number[]
+  /** More pull requests were merged than the comment limit. */
+  morePulls?: boolean
 }
 
 export interface ErrorGroup {
@@ -92,14 +132,21 @@ export interface TargetObservation {
   versions: VersionsObservation
   history?: HistoryEntry[]
   quota?: QuotaObservation
+  /** The action's rollout record for the version in gray, from its own gray check run. */
   recorded?: RecordedRollout
+  /** The action's record of the latest review, from its own review check run. */
+  reviewRecord?: RecordedReview
   jsErrors?: HealthObservation
   testers?: { bound: string[] }
+  /** The mini program's own categories (get_category), read when submit builds the default review item. */
+  categories?: Category[]
+  /** What the observation had to infer because WeChat left a field out. */
+  inferences?: string[]
 }
 
 /** The submit_audit body, in WeChat's field names. */
 export interface SubmitAuditBody {
-  item_list?: Array<Record<string, string | number>>
+  item_list?: ReviewItem[]
   version_desc?: string
   feedback_info?: string
   feedback_stuff?: string
@@ -112,7 +159,15 @@ export type DeploymentOperation = 'release' | 'gray' | 'rollback'
 
 /** One write to WeChat or GitHub, in the order it must be made. */
 export type PlannedWrite =
-  | { kind: 'submit_audit'; body: SubmitAuditBody }
+  | {
+      kind: 'submit_audit'
+      body: SubmitAuditBody
+      /**
+       * No review-items were given: the item is built from this category (the mini program's first) and the
+       * first page of the code as uploaded, read right before submitting.
+       */
+      defaultItemCategory?: Category
+    }
   | { kind: 'release' }
   | {
       kind: 'grayrelease'
@@ -130,35 +185,67 @@ export type PlannedWrite =
       environment: string
       version: string
       operation: DeploymentOperation
-      state: 'success' | 'failure' | 'inactive'
+      state: DeploymentState
     }
 
-export type CheckStatus = 'queued' | 'in_progress' | 'completed'
-export type CheckConclusion =
-  'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required'
+/** What bind_tester's reply means for one whitelisted WeChat ID. */
+export type TesterOutcome =
+  | 'bound'
+  | 'already a member'
+  | 'not found or not searchable'
+  | 'over the limit'
+  | 'member of too many mini programs'
+  | 'failed'
 
-/** A check-run button (GitHub limits: label ≤ 20, description ≤ 40, identifier ≤ 20 characters; ≤ 3 buttons). */
-export interface CheckAction {
-  label: string
-  description: string
-  identifier: string
+/** What the review check run shows: the review as it is once the decision's writes are made. */
+export interface ReviewCheckState {
+  review: ReviewObservation
+  onlineVersion?: string
+  releaseOnApproval: ReleaseOnApproval
+  /** The approved version is in gray release now. */
+  inGray: boolean
+  /** Uploaded with route none: the review is submitted in the WeChat console, not by the action. */
+  uploadedOnly?: boolean
+  notes: string[]
+  /** What the check run's hidden marker keeps for the next run. */
+  record: RecordedReview
+  /** Unix seconds (WeChat's clock). */
+  now: number
 }
 
-/** The state a check run should have after the decision's writes; the GitHub client skips unchanged ones. */
-export interface DesiredCheck {
-  kind: 'review' | 'gray'
-  name: string
-  externalId: string
-  /** The WeChat version the run is about; the lead finds its commit from it (tag or description marker). */
-  version?: string
-  status: CheckStatus
-  conclusion?: CheckConclusion
-  title: string
-  summary: string
-  text: string
-  actions?: CheckAction[]
+export interface GrayNextStep {
+  percent: number
+  /** 1-based step number and the schedule's length, for "step 3 of 5". */
+  number: number
+  of: number
+  dueAt?: number
+}
+
+/** What the gray check run shows: the plan as it is once the decision's writes are made. */
+export interface GrayCheckState {
+  gray: GrayObservation
+  /** Unix seconds (WeChat's clock). */
+  now: number
+  deadline?: DeadlineStatus
+  deadlineAction: GrayDeadlineAction
+  marginHours: number
+  schedule?: string
+  next?: GrayNextStep
+  /** Why the rollout is stopped (health gate, revert). */
+  halted?: string
+  /** The plan finished because WeChat released it at the limit, not because of a release. */
+  finishedByWeChat?: boolean
+  health?: HealthResult
+  whitelist?: Array<{ wechatid: string; outcome?: TesterOutcome }>
+  notes: string[]
+  /** What the check run's hidden marker keeps for the next run. */
   recorded?: RecordedRollout
 }
+
+/** A check run the report should show, as state; report/ names it and renders it. */
+export type CheckPlan =
+  | { kind: 'review'; appid: string; version?: string; state: ReviewCheckState }
+  | { kind: 'gray'; appid: string; version?: string; state: GrayCheckState }
 
 export type TargetResult =
   | 'submitted'
@@ -175,15 +262,8 @@ export type TargetResult =
   | 'sped-up'
   | 'refused'
   | 'failed'
-
-/** What bind_tester's reply means for one whitelisted WeChat ID. */
-export type TesterOutcome =
-  | 'bound'
-  | 'already a member'
-  | 'not found or not searchable'
-  | 'over the limit'
-  | 'member of too many mini programs'
-  | 'failed'
+  | 'dry-run'
+  | 'not-attempted'
 
 export interface TargetOutputs {
   appid: string
@@ -204,9 +284,30 @@ export interface Decision {
   writes: PlannedWrite[]
   /** Why nothing is done; set only together with an empty `writes`. */
   refused?: string
+  /** Plain text (report/ makes it inert): what the decision saw and why it chose so. */
   notes: string[]
+  /** Plain text that holds only once every write was made (quota left afterwards, the item submitted). */
+  afterWrites: string[]
+  /** The state once every write is made: what the outputs say when the writes went through. */
   outputs: Partial<TargetOutputs>
-  checks: DesiredCheck[]
+  checks: CheckPlan[]
+}
+
+/** What happened when a decision's writes were made. */
+export interface ActResult {
+  target: string
+  /**
+   * done: every write made; dry-run: none made on purpose; failed: stopped at a failed write (the rest were
+   * not attempted); not-attempted: the run's deadline passed before this target started.
+   */
+  status: 'done' | 'dry-run' | 'failed' | 'not-attempted'
+  /** How many of the decision's writes were made, in order. */
+  writesMade: number
+  error?: string
+  /** bind_tester errcode per WeChat ID. */
+  testerOutcomes?: Record<string, number>
+  /** GitHub records (deployments) that failed after their WeChat write: the step fails, the report stands. */
+  githubFailures?: string[]
 }
 
 /**
@@ -216,4 +317,9 @@ export interface Decision {
 export function isGrayActive(gray: GrayObservation): boolean {
   if (gray.status === 'initial') return (gray.startedAt ?? 0) > 0
   return gray.status === 'running' || gray.status === 'paused'
+}
+
+/** `under_review` → `under review`, for plain-text messages. */
+export function reviewStatusText(status: ReviewStatus): string {
+  return status.replace('_', ' ')
 }

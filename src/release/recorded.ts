@@ -1,44 +1,68 @@
 /**
- * The rollout state the action keeps on GitHub, not anywhere else: a hidden JSON marker in the gray check
- * run's text. The next sync reads it back to know which schedule step was taken and when.
+ * The records the action keeps on GitHub, not anywhere else: hidden JSON markers in the text of its own
+ * check runs. The gray check keeps the rollout (which schedule step was taken and when); the review check
+ * keeps what WeChat does not say (whether the review was expedited, since when it is known to be pending,
+ * which pull requests the version releases). Anyone can write such a marker into a run of another app, so
+ * these are read only from the action's own runs, and a record never outranks what WeChat reports.
  */
-import type { RecordedRollout } from './model.js'
+import type { RecordedReview, RecordedRollout } from './model.js'
 
-const MARKER = 'wechat-miniprogram-release:state'
-const PATTERN = /<!--\s*wechat-miniprogram-release:state\s+([\s\S]*?)\s*-->/
+const ROLLOUT_MARKER = 'wechat-miniprogram-release:state'
+const ROLLOUT_PATTERN = /<!--\s*wechat-miniprogram-release:state\s+([\s\S]*?)\s*-->/
+const REVIEW_MARKER = 'wechat-miniprogram-release:review'
+const REVIEW_PATTERN = /<!--\s*wechat-miniprogram-release:review\s+([\s\S]*?)\s*-->/
+/** More pull requests than this are not recorded; the record says there were more. */
+export const MAX_RECORDED_PULLS = 50
 
-export function embedRecorded(recorded: RecordedRollout): string {
-  const ordered: RecordedRollout = {
-    version: recorded.version,
-    stepIndex: recorded.stepIndex,
-    percentage: recorded.percentage,
-    stepTakenAt: recorded.stepTakenAt,
-    ...(recorded.haltedReason !== undefined ? { haltedReason: recorded.haltedReason } : {}),
-    ...(recorded.schedule !== undefined ? { schedule: recorded.schedule } : {})
+/** JSON inside an HTML comment: "--" and ">" would end it early, "<" could open markup. */
+function hiddenJson(marker: string, value: unknown): string {
+  // All three can only occur inside JSON strings, where the escapes read back unchanged.
+  const json = JSON.stringify(value)
+    .replace(/--/g, '-\\u002d')
+    .replace(/>/g, '\\u003e')
+    .replace(/</g, '\\u003c')
+  return `<!-- ${marker} ${json} -->`
+}
+
+/** The marker's JSON object, or undefined when the text has none or it is not a JSON object. */
+function readHiddenJson(
+  pattern: RegExp,
+  text: string | undefined | null
+): Record<string, unknown> | undefined {
+  const match = text ? pattern.exec(text) : null
+  if (!match?.[1]) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(match[1])
+  } catch (error) {
+    // A marker that is not JSON is no record (edited by hand, or cut); the caller works without one.
+    if (error instanceof SyntaxError) return undefined
+    throw error
   }
-  // "--" and ">" would end the HTML comment early. Both can only occur inside JSON strings (a number has
-  // one minus at most), where the escapes read back unchanged.
-  const json = JSON.stringify(ordered).replace(/--/g, '-\\u002d').replace(/>/g, '\\u003e')
-  return `<!-- ${MARKER} ${json} -->`
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined
 }
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value)
 }
 
-/** Reads the marker back; anything missing, malformed or of the wrong type gives undefined. */
+export function embedRecorded(recorded: RecordedRollout): string {
+  return hiddenJson(ROLLOUT_MARKER, {
+    version: recorded.version,
+    stepIndex: recorded.stepIndex,
+    percentage: recorded.percentage,
+    stepTakenAt: recorded.stepTakenAt,
+    ...(recorded.haltedReason !== undefined ? { haltedReason: recorded.haltedReason } : {}),
+    ...(recorded.schedule !== undefined ? { schedule: recorded.schedule } : {})
+  })
+}
+
+/** Reads the rollout marker back; anything missing, malformed or of the wrong type gives undefined. */
 export function parseRecorded(text: string | undefined | null): RecordedRollout | undefined {
-  if (!text) return undefined
-  const match = PATTERN.exec(text)
-  if (!match?.[1]) return undefined
-  let value: unknown
-  try {
-    value = JSON.parse(match[1])
-  } catch {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const data = value as Record<string, unknown>
+  const data = readHiddenJson(ROLLOUT_PATTERN, text)
+  if (!data) return undefined
   if (typeof data.version !== 'string' || data.version === '') return undefined
   if (
     !isFiniteNumber(data.stepIndex) ||
@@ -57,28 +81,28 @@ export function parseRecorded(text: string | undefined | null): RecordedRollout 
   }
 }
 
-const REVIEW_MARKER = 'wechat-miniprogram-release:review'
-const REVIEW_PATTERN = /<!--\s*wechat-miniprogram-release:review\s+([\s\S]*?)\s*-->/
-
-/** What the review check remembers: which audit was already expedited (WeChat allows it once). */
-export interface RecordedReview {
-  auditId: number
-  spedUp: boolean
-}
-
 export function embedRecordedReview(recorded: RecordedReview): string {
-  return `<!-- ${REVIEW_MARKER} ${JSON.stringify({ auditId: recorded.auditId, spedUp: recorded.spedUp })} -->`
+  const pulls = recorded.pulls?.slice(0, MAX_RECORDED_PULLS)
+  return hiddenJson(REVIEW_MARKER, {
+    ...(recorded.auditId !== undefined ? { auditId: recorded.auditId } : {}),
+    spedUp: recorded.spedUp,
+    ...(recorded.since !== undefined ? { since: recorded.since } : {}),
+    ...(pulls ? { pulls } : {}),
+    ...(recorded.morePulls || (recorded.pulls?.length ?? 0) > MAX_RECORDED_PULLS ? { morePulls: true } : {})
+  })
 }
 
 export function parseRecordedReview(text: string | undefined | null): RecordedReview | undefined {
-  if (!text) return undefined
-  const match = REVIEW_PATTERN.exec(text)
-  if (!match?.[1]) return undefined
-  try {
-    const data = JSON.parse(match[1]) as Record<string, unknown>
-    if (!isFiniteNumber(data.auditId) || typeof data.spedUp !== 'boolean') return undefined
-    return { auditId: data.auditId, spedUp: data.spedUp }
-  } catch {
-    return undefined
+  const data = readHiddenJson(REVIEW_PATTERN, text)
+  if (!data || typeof data.spedUp !== 'boolean') return undefined
+  const pulls = Array.isArray(data.pulls)
+    ? data.pulls.filter((pull): pull is number => Number.isSafeInteger(pull) && (pull as number) > 0)
+    : undefined
+  return {
+    ...(isFiniteNumber(data.auditId) ? { auditId: data.auditId } : {}),
+    spedUp: data.spedUp,
+    ...(isFiniteNumber(data.since) ? { since: data.since } : {}),
+    ...(pulls ? { pulls: pulls.slice(0, MAX_RECORDED_PULLS) } : {}),
+    ...(data.morePulls === true ? { morePulls: true } : {})
   }
 }

@@ -1,62 +1,25 @@
-/** Decisions about the review: submit (or adopt), withdraw, speed up. */
+/**
+ * Decisions about the review: submit (or adopt), withdraw, speed up. The review items, feedback and their
+ * limits are validated where the inputs are read (inputs.ts), before anything runs.
+ */
+import type { ReviewItem } from '../wechat/review-items.js'
+import type { Category } from '../wechat/schemas.js'
 import { baseOutputs, decision, refusal, reviewCheck } from './common.js'
-import type { Decision, ReviewObservation, SubmitAuditBody, TargetObservation } from './model.js'
-import type { ReleaseSettings, ReviewItem } from './settings.js'
-
-export const MAX_REVIEW_GROUPS = 5
-export const MAX_TAGS = 10
-export const MAX_TAG_LENGTH = 20
-export const MAX_TITLE_LENGTH = 32
-export const MAX_FEEDBACK_LENGTH = 200
-export const MAX_FEEDBACK_MEDIA = 5
-
-/** Characters as WeChat counts them (code points, so one Chinese character is one). */
-function length(text: string): number {
-  return [...text].length
-}
-
-/** submit_audit's item_list rules (85006 tags, 85011 title, 85023 count); empty when the items are valid. */
-export function validateReviewItems(items: ReviewItem[]): string[] {
-  const errors: string[] = []
-  if (items.length === 0)
-    errors.push('review-items: give 1 to 5 groups, or leave the input out (WeChat 85023)')
-  if (items.length > MAX_REVIEW_GROUPS) {
-    errors.push(
-      `review-items: at most ${MAX_REVIEW_GROUPS} groups are allowed by WeChat, got ${items.length}`
-    )
-  }
-  items.forEach((item, index) => {
-    const where = `review-items item ${index + 1}`
-    if (!item.address?.trim()) errors.push(`${where}: address (the page path) is required`)
-    const tags = (item.tag ?? '').split(/\s+/).filter(Boolean)
-    if (tags.length > MAX_TAGS) errors.push(`${where}: at most ${MAX_TAGS} tags, got ${tags.length}`)
-    for (const tag of tags) {
-      if (length(tag) > MAX_TAG_LENGTH) {
-        errors.push(`${where}: tag "${tag}" is longer than ${MAX_TAG_LENGTH} characters`)
-      }
-    }
-    if (item.title !== undefined && length(item.title) > MAX_TITLE_LENGTH) {
-      errors.push(`${where}: title is longer than ${MAX_TITLE_LENGTH} characters (${length(item.title)})`)
-    }
-  })
-  return errors
-}
-
-function itemList(items: ReviewItem[]): Array<Record<string, string | number>> {
-  return items.map((item) => {
-    const entry: Record<string, string | number> = {}
-    for (const [key, value] of Object.entries(item)) {
-      if (value !== undefined && value !== '') entry[key] = value as string | number
-    }
-    return entry
-  })
-}
-
-const PENDING: ReadonlyArray<ReviewObservation['status']> = ['under_review', 'delayed']
+import {
+  PENDING_REVIEW,
+  reviewStatusText,
+  type Decision,
+  type ReviewObservation,
+  type SubmitAuditBody,
+  type TargetObservation
+} from './model.js'
+import type { ReleaseSettings } from './settings.js'
 
 /**
  * Submit the uploaded version for review, unless WeChat already reviews it (adopt: a retry never submits
- * twice). Feedback goes along only after a rejection, the one case WeChat reads it.
+ * twice). Feedback goes along only after a rejection, the one case WeChat reads it. Without review-items,
+ * the item is the mini program's own first category and the first page of the uploaded code, as the
+ * console fills it; the category is checked here, before anything is uploaded.
  */
 export function decideSubmit(obs: TargetObservation, settings: ReleaseSettings): Decision {
   const version = settings.version
@@ -75,31 +38,18 @@ export function decideSubmit(obs: TargetObservation, settings: ReleaseSettings):
     return decision(obs, {
       notes: [message],
       outputs: { ...outputs, result: 'uploaded', message },
-      checks: [reviewCheck(obs, settings, pending, [message])]
+      checks: [reviewCheck(obs, settings, pending, { notes: [message], uploadedOnly: true })]
     })
   }
-
-  const errors = settings.reviewItems ? validateReviewItems(settings.reviewItems) : []
-  if (settings.feedback !== undefined && length(settings.feedback) > MAX_FEEDBACK_LENGTH) {
-    errors.push(
-      `feedback: at most ${MAX_FEEDBACK_LENGTH} characters (WeChat feedback_info), got ${length(settings.feedback)}`
-    )
-  }
-  const media = settings.feedbackMedia ?? []
-  if (media.length > MAX_FEEDBACK_MEDIA) {
-    errors.push(
-      `feedback-media: at most ${MAX_FEEDBACK_MEDIA} media ids (WeChat feedback_stuff), got ${media.length}`
-    )
-  }
-  if (errors.length > 0) return refusal(obs, settings, errors.join('; '))
 
   if (obs.versions.online?.version === version) {
     const message = `Version ${version} is already online; nothing to submit.`
     return decision(obs, { notes: [message], outputs: { ...outputs, result: 'unchanged', message } })
   }
 
-  if (review.userVersion === version && PENDING.includes(review.status)) {
-    const message = `Version ${version} is already under review (audit ${review.auditId ?? 'unknown'}); adopted instead of submitting again.`
+  const pending = PENDING_REVIEW.includes(review.status)
+  if (review.userVersion === version && pending) {
+    const message = `Version ${version} is already under review (audit ${review.auditId ?? 'id not given by WeChat'}); adopted instead of submitting again.`
     return decision(obs, {
       notes: [message],
       outputs: { ...outputs, result: 'adopted', message },
@@ -107,21 +57,21 @@ export function decideSubmit(obs: TargetObservation, settings: ReleaseSettings):
     })
   }
   if (review.userVersion === version && review.status === 'approved') {
-    const message = `Version ${version} is already approved (audit ${review.auditId ?? 'unknown'}); not submitted again.`
+    const message = `Version ${version} is already approved (audit ${review.auditId ?? 'id not given by WeChat'}); not submitted again.`
     return decision(obs, {
       notes: [message],
       outputs: { ...outputs, result: 'unchanged', message },
       checks: [reviewCheck(obs, settings)]
     })
   }
-  if (PENDING.includes(review.status)) {
+  if (pending) {
     return refusal(
       obs,
       settings,
-      `Version ${review.userVersion ?? 'unknown'} is under review (audit ${review.auditId ?? 'unknown'}), and WeChat reviews one version at a time (85009): wait for its result or withdraw it (command: withdraw) before submitting ${version}.`
+      `Version ${review.userVersion ?? '(WeChat does not name it)'} is under review (audit ${review.auditId ?? 'id not given by WeChat'}), and WeChat reviews one version at a time (85009): wait for its result or withdraw it (command: withdraw) before submitting ${version}.`
     )
   }
-  if (obs.quota && obs.quota.rest <= 0) {
+  if (obs.quota?.known && obs.quota.rest <= 0) {
     return refusal(
       obs,
       settings,
@@ -130,14 +80,29 @@ export function decideSubmit(obs: TargetObservation, settings: ReleaseSettings):
   }
 
   const notes: string[] = []
+  const afterWrites: string[] = []
   const body: SubmitAuditBody = {}
-  if (settings.reviewItems && settings.reviewItems.length > 0) body.item_list = itemList(settings.reviewItems)
+  let defaultItemCategory: Category | undefined
+  if (settings.reviewItems && settings.reviewItems.length > 0) {
+    body.item_list = settings.reviewItems.map((item) => ({ ...item }))
+  } else {
+    const category = obs.categories?.[0]
+    if (!category) {
+      return refusal(
+        obs,
+        settings,
+        `review-items is not set and ${obs.appid} has no category configured (get_category lists none), so there is no category to submit for review (WeChat requires one per item). Add a category in the WeChat console, or set review-items.`
+      )
+    }
+    defaultItemCategory = category
+  }
   if (settings.reviewNotes) body.version_desc = settings.reviewNotes
   if (settings.privacy?.privacyApiNotUse !== undefined)
     body.privacy_api_not_use = settings.privacy.privacyApiNotUse
   if (settings.privacy?.ugcDeclare) body.ugc_declare = settings.privacy.ugcDeclare
   if (settings.privacy?.orderPath) body.order_path = settings.privacy.orderPath
 
+  const media = settings.feedbackMedia ?? []
   const feedbackGiven = Boolean(settings.feedback) || media.length > 0
   if (review.status === 'rejected') {
     notes.push(
@@ -148,13 +113,14 @@ export function decideSubmit(obs: TargetObservation, settings: ReleaseSettings):
     if (feedbackGiven) notes.push('Feedback for the reviewer is sent with this submission.')
   } else if (feedbackGiven) {
     notes.push(
-      `feedback and feedback-media are not sent: they are ignored by WeChat unless the previous review was rejected (it was ${review.status.replace('_', ' ')}).`
+      `feedback and feedback-media are not sent: they are ignored by WeChat unless the previous review was rejected (it was ${reviewStatusText(review.status)}).`
     )
   }
-  if (obs.quota)
-    notes.push(
+  if (obs.quota?.known) {
+    afterWrites.push(
       `Review quota: ${obs.quota.rest - 1} of ${obs.quota.limit} left this month after this submission.`
     )
+  }
 
   const message = `Submitted ${version} for review.`
   const submitted: ReviewObservation = {
@@ -164,10 +130,11 @@ export function decideSubmit(obs: TargetObservation, settings: ReleaseSettings):
     submittedAt: settings.now
   }
   return decision(obs, {
-    writes: [{ kind: 'submit_audit', body }],
+    writes: [{ kind: 'submit_audit', body, ...(defaultItemCategory ? { defaultItemCategory } : {}) }],
     notes,
+    afterWrites,
     outputs: { ...outputs, reviewStatus: 'under_review', result: 'submitted', message },
-    checks: [reviewCheck(obs, settings, submitted)]
+    checks: [reviewCheck(obs, settings, submitted, { record: { spedUp: false } })]
   })
 }
 
@@ -190,8 +157,21 @@ export function withAuditId(
     ...submitted,
     outputs: { ...submitted.outputs, auditId },
     checks: submitted.checks.map((check) =>
-      check.kind === 'review' ? reviewCheck(obs, settings, review) : check
+      check.kind === 'review' ? reviewCheck(obs, settings, review, { record: { spedUp: false } }) : check
     )
+  }
+}
+
+/** The review item that was built and submitted, said in the job summary. */
+export function withReviewItem(submitted: Decision, item: ReviewItem): Decision {
+  const category = [item.first_class, item.second_class, item.third_class].filter(Boolean).join(' > ')
+  const page = item.address ? `page ${item.address}` : 'no page (get_page listed none)'
+  return {
+    ...submitted,
+    afterWrites: [
+      `Review item built from the mini program's own first category and the first page of the uploaded code, as the WeChat console fills it: ${category}, ${page}.`,
+      ...submitted.afterWrites
+    ]
   }
 }
 
@@ -201,7 +181,15 @@ function versionMismatch(
   verb: string
 ): Decision | undefined {
   const pending = obs.review.userVersion
-  if (settings.version && pending && settings.version !== pending) {
+  if (!settings.version) return undefined
+  if (pending === undefined) {
+    return refusal(
+      obs,
+      settings,
+      `The review in progress is of a version WeChat does not name, so it cannot be confirmed to be ${settings.version}; leave version out to ${verb} whatever is under review.`
+    )
+  }
+  if (settings.version !== pending) {
     return refusal(
       obs,
       settings,
@@ -211,52 +199,79 @@ function versionMismatch(
   return undefined
 }
 
+const WITHDRAW_LIMIT =
+  'WeChat allows 5 withdrawals a day and 10 a month per mini program (87013 "no quota to undo code" beyond that), and no API tells how many are left.'
+
 /** Withdraw the review in progress (undocodeaudit). */
 export function decideWithdraw(obs: TargetObservation, settings: ReleaseSettings): Decision {
   const { review } = obs
-  if (!PENDING.includes(review.status)) {
+  if (!PENDING_REVIEW.includes(review.status)) {
     return refusal(
       obs,
       settings,
-      `Only a review in progress can be withdrawn; the latest review${review.userVersion ? ` (${review.userVersion})` : ''} is ${review.status.replace('_', ' ')}.`
+      `Only a review in progress can be withdrawn; the latest review${review.userVersion ? ` (${review.userVersion})` : ''} is ${reviewStatusText(review.status)}.`
     )
   }
   const mismatch = versionMismatch(obs, settings, 'withdraw')
   if (mismatch) return mismatch
-  const limit =
-    'WeChat allows 5 withdrawals a day and 10 a month per mini program (87013 "no quota to undo code" beyond that), and no API tells how many are left.'
   const message = `Withdrew the review of ${review.userVersion ?? 'the pending version'}.`
   const withdrawn: ReviewObservation = { ...review, status: 'withdrawn' }
   return decision(obs, {
     writes: [{ kind: 'undocodeaudit' }],
-    notes: [limit],
+    notes: [WITHDRAW_LIMIT],
     outputs: { ...baseOutputs(obs), reviewStatus: 'withdrawn', result: 'withdrawn', message },
-    checks: [reviewCheck(obs, settings, withdrawn, [limit])]
+    checks: [reviewCheck(obs, settings, withdrawn, { notes: [WITHDRAW_LIMIT] })]
   })
 }
 
+/**
+ * undocodeaudit answered that nothing is pending (87012, developer community
+ * C-0002423c6b85c083bd7a318fd5b800; 85019 "no version is under auditing" means the same): the review ended
+ * between the read and the write. Nothing was withdrawn, so nothing is reported as withdrawn.
+ */
+export function nothingToWithdraw(planned: Decision, obs: TargetObservation, errcode: number): Decision {
+  const message = `WeChat says no review is pending (${errcode}): the review of ${obs.review.userVersion ?? 'the pending version'} ended before it could be withdrawn. Nothing was withdrawn; the next sync shows its result.`
+  return {
+    ...planned,
+    notes: [message],
+    afterWrites: [],
+    outputs: { ...baseOutputs(obs), result: 'unchanged', message },
+    checks: []
+  }
+}
+
 /** Ask WeChat to expedite the review in progress (speedupaudit), once per review. */
+/** The action already expedited the review in progress (its review record says so); WeChat allows it once. */
+export function wasSpedUp(obs: TargetObservation): boolean {
+  const record = obs.reviewRecord
+  return record !== undefined && record.auditId === obs.review.auditId && record.spedUp
+}
+
 export function decideSpeedup(obs: TargetObservation, settings: ReleaseSettings): Decision {
   const { review } = obs
   if (review.status !== 'under_review') {
     return refusal(
       obs,
       settings,
-      `Only a review waiting in WeChat's queue can be expedited (89402); the latest review${review.userVersion ? ` (${review.userVersion})` : ''} is ${review.status.replace('_', ' ')}.`
+      `Only a review waiting in WeChat's queue can be expedited (89402); the latest review${review.userVersion ? ` (${review.userVersion})` : ''} is ${reviewStatusText(review.status)}.`
     )
   }
   const mismatch = versionMismatch(obs, settings, 'speed up')
   if (mismatch) return mismatch
   if (review.auditId === undefined)
-    return refusal(obs, settings, 'The audit id of the review is not known, so it cannot be expedited.')
-  if (review.spedUp) {
+    return refusal(
+      obs,
+      settings,
+      'WeChat does not give the audit id of the review in progress (no auditid in get_latest_auditstatus), and speedupaudit needs it; expedite it in the WeChat console.'
+    )
+  if (wasSpedUp(obs)) {
     return refusal(
       obs,
       settings,
       `Audit ${review.auditId} was already expedited; WeChat allows it once per review (89404).`
     )
   }
-  if (obs.quota && obs.quota.speedupRest <= 0) {
+  if (obs.quota?.known && obs.quota.speedupRest <= 0) {
     return refusal(
       obs,
       settings,
@@ -264,15 +279,17 @@ export function decideSpeedup(obs: TargetObservation, settings: ReleaseSettings)
     )
   }
   const notes = ['An expedited review usually finishes within 2–12 hours.']
-  if (obs.quota)
-    notes.push(
-      `Expedite quota: ${obs.quota.speedupRest - 1} of ${obs.quota.speedupLimit} left this month after this request.`
-    )
-  const message = `Asked WeChat to expedite audit ${review.auditId} (${review.userVersion ?? 'unknown version'}).`
+  const afterWrites = obs.quota?.known
+    ? [
+        `Expedite quota: ${obs.quota.speedupRest - 1} of ${obs.quota.speedupLimit} left this month after this request.`
+      ]
+    : []
+  const message = `Asked WeChat to expedite audit ${review.auditId} (${review.userVersion ?? 'a version WeChat does not name'}).`
   return decision(obs, {
     writes: [{ kind: 'speedupaudit', auditId: review.auditId }],
     notes,
+    afterWrites,
     outputs: { ...baseOutputs(obs), result: 'sped-up', message },
-    checks: [reviewCheck(obs, settings, { ...review, spedUp: true }, notes)]
+    checks: [reviewCheck(obs, settings, review, { notes, record: { spedUp: true } })]
   })
 }

@@ -139,10 +139,12 @@ export function stepIndexForPercentage(schedule: GraySchedule, percentage: numbe
 }
 
 /**
- * Where the rollout stands and whether the next step is due. The step in force is the higher of what the
- * action recorded and what WeChat's percentage shows (someone may have raised it by hand). Dwell is
- * measured from when that step was taken: the recorded time, the plan's start for the first step, or
- * `now` when the step was taken outside the action and never recorded (so a step is never taken early).
+ * Where the rollout stands and whether the next step is due. The step in force is the one WeChat's
+ * percentage has reached: a record never moves the rollout past what WeChat reports, so a record that
+ * claims a later step (planted, or left from another plan) cannot skip one. The record only says when the
+ * step in force was taken, and never earlier than the plan's start. Dwell is measured from that time, the
+ * plan's start for the first step, or `now` when the step was taken outside the action and never recorded
+ * (so a step is never taken early).
  */
 export function nextStep(
   schedule: GraySchedule,
@@ -155,17 +157,17 @@ export function nextStep(
   if (!active) {
     return { due: true, step: first, dueAt: now, index: 0, currentIndex: -1, currentSince: undefined }
   }
-  const fromPercentage = stepIndexForPercentage(schedule, gray.percentage)
-  const fromRecord = recorded && recorded.stepIndex < schedule.steps.length ? recorded.stepIndex : -1
-  const currentIndex = Math.max(fromPercentage, fromRecord)
-  let currentSince: number | undefined
-  if (recorded && recorded.stepIndex === currentIndex) currentSince = recorded.stepTakenAt
-  else if (currentIndex <= 0) currentSince = gray.startedAt ?? now
+  const currentIndex = stepIndexForPercentage(schedule, gray.percentage)
+  const planStart = gray.startedAt ?? now
+  let currentSince: number
+  if (recorded && recorded.stepIndex === currentIndex)
+    currentSince = Math.max(recorded.stepTakenAt, planStart)
+  else if (currentIndex <= 0) currentSince = planStart
   else currentSince = now
 
   const index = currentIndex + 1
   const step = schedule.steps[index]
   if (!step) return { due: false, step: undefined, dueAt: undefined, index, currentIndex, currentSince }
-  const dueAt = (currentSince ?? now) + step.dwellSeconds
+  const dueAt = currentSince + step.dwellSeconds
   return { due: now >= dueAt, step, dueAt, index, currentIndex, currentSince }
 }

@@ -1,24 +1,30 @@
 /**
- * What the release decisions need from the validated inputs. The command layer fills it; the decisions
+ * What the release decisions need from the validated inputs, and the value sets those inputs take (defined
+ * here once; inputs.ts validates against them). The command layer fills ReleaseSettings; the decisions
  * never read inputs, the environment or the clock themselves (`now` is passed in).
  */
+import type { Command } from '../inputs.js'
+import type { ReviewItem } from '../wechat/review-items.js'
 import type { GraySchedule } from './schedule.js'
 
-export type ReleaseCommand =
-  'submit' | 'sync' | 'release' | 'gray' | 'revert-gray' | 'rollback' | 'withdraw' | 'speedup'
+/** The commands that go through the release pipeline (preview and upload only compile). */
+export type ReleaseCommand = Exclude<Command, 'preview' | 'upload'>
 
-/** One review group of submit_audit's item_list (tags space-separated, as WeChat takes them). */
-export interface ReviewItem {
-  address: string
-  tag?: string
-  title?: string
-  first_class?: string
-  second_class?: string
-  third_class?: string
-  first_id?: number
-  second_id?: number
-  third_id?: number
-}
+/** How code gets to review: the upload lands in the mini program, via the template library, or not at all. */
+export const ROUTES = ['direct', 'template', 'none'] as const
+export type Route = (typeof ROUTES)[number]
+
+/** What sync does once a review is approved. */
+export const RELEASE_ON_APPROVAL = ['off', 'full', 'gray'] as const
+export type ReleaseOnApproval = (typeof RELEASE_ON_APPROVAL)[number]
+
+/** What sync does inside the margin before WeChat's day-15 automatic release. */
+export const GRAY_DEADLINE_ACTIONS = ['release', 'revert', 'warn'] as const
+export type GrayDeadlineAction = (typeof GRAY_DEADLINE_ACTIONS)[number]
+
+/** What a failing health gate does to the rollout. */
+export const HEALTH_ACTIONS = ['halt', 'revert'] as const
+export type HealthAction = (typeof HEALTH_ACTIONS)[number]
 
 export interface HealthGate {
   /** More error groups than this that exist only in the gray version fail the gate. */
@@ -27,7 +33,7 @@ export interface HealthGate {
   maxErrorUvRatio: number
   /** Below this many online error users the ratio is too noisy to judge and is skipped. */
   minOnlineBaseline: number
-  action: 'halt' | 'revert'
+  action: HealthAction
 }
 
 export interface PrivacySettings {
@@ -42,9 +48,10 @@ export interface ReleaseSettings {
   command: ReleaseCommand
   /** The version the user means (input `version` or the tag). */
   version?: string
-  route: 'direct' | 'template' | 'none'
-  releaseOnApproval: 'off' | 'full' | 'gray'
+  route: Route
+  releaseOnApproval: ReleaseOnApproval
   rollbackTo?: string
+  /** Left out: submit builds one item from the mini program's own category and first page. */
   reviewItems?: ReviewItem[]
   reviewNotes?: string
   feedback?: string
@@ -55,15 +62,12 @@ export interface ReleaseSettings {
   grayExperienceMembers: boolean
   grayWhitelist: string[]
   graySchedule?: GraySchedule
-  grayDeadlineAction: 'release' | 'revert' | 'warn'
+  grayDeadlineAction: GrayDeadlineAction
   /** Hours before WeChat's day-15 automatic release at which the deadline action is taken; default 24. */
   grayDeadlineMarginHours: number
   healthGate?: HealthGate
   /** GitHub environment for deployment records; none when undefined. */
   deploymentEnvironment?: string
-  /** More than one target puts the appid into check-run names. */
-  targetCount?: number
-  runUrl: string
   /** Unix seconds. */
   now: number
 }

@@ -3,10 +3,7 @@
  * the gray on approval, take due schedule steps, apply the health gate and the day-15 deadline guard.
  * A sync that runs twice in a row makes its writes once: every step is judged against WeChat's state.
  */
-import { countdownText } from '../report/checks.js'
-import { formatUtc } from '../report/format.js'
 import {
-  type GrayDesiredCheck,
   approvedUnreleased,
   baseOutputs,
   decision,
@@ -14,16 +11,18 @@ import {
   grayCheck,
   grayVersionOf,
   recordedFor,
-  reviewCheck
+  reviewCheck,
+  unknownApprovedVersion
 } from './common.js'
-import { deadlineAction, deadlineStatus } from './deadline.js'
+import { countdownText, deadlineAction, grayDeadline, grayEndsAt } from './deadline.js'
+import { decideRelease } from './full-release.js'
 import { planGray } from './gray.js'
 import { evaluateHealth, type HealthResult } from './health.js'
-import { decideRelease } from './lifecycle.js'
 import {
   isGrayActive,
+  reviewStatusText,
+  type CheckPlan,
   type Decision,
-  type DesiredCheck,
   type GrayObservation,
   type PlannedWrite,
   type RecordedRollout,
@@ -31,12 +30,14 @@ import {
   type TargetOutputs,
   type TargetResult
 } from './model.js'
-import { GRAY_LIMIT_SECONDS, nextStep, stepIndexForPercentage } from './schedule.js'
+import { nextStep, stepIndexForPercentage } from './schedule.js'
 import type { ReleaseSettings } from './settings.js'
+import { formatUtc } from './time.js'
 
 export function decideSync(obs: TargetObservation, settings: ReleaseSettings): Decision {
   const part = decideSyncWithoutReview(obs, settings)
-  if (obs.review.status === 'none') return part
+  // A release decided on the way already brings its own review check.
+  if (obs.review.status === 'none' || part.checks.some((check) => check.kind === 'review')) return part
   // The review check describes the state after this sync's writes, so a rerun finds nothing to change.
   return withChecks(part, [reviewCheck(observationAfter(obs, part), settings)])
 }
@@ -44,11 +45,10 @@ export function decideSync(obs: TargetObservation, settings: ReleaseSettings): D
 /** What WeChat will report once the decision's writes are made (used for the texts of this run's checks). */
 export function observationAfter(obs: TargetObservation, part: Decision): TargetObservation {
   let after: TargetObservation = obs
-  const plannedGray = part.checks.find(
-    (check): check is GrayDesiredCheck => check.kind === 'gray' && 'source' in check
-  )
+  const plannedGray = part.checks.find((check) => check.kind === 'gray')
   for (const write of part.writes) {
-    if (write.kind === 'grayrelease' && plannedGray) after = { ...after, gray: plannedGray.source.gray }
+    if (write.kind === 'grayrelease' && plannedGray?.kind === 'gray')
+      after = { ...after, gray: plannedGray.state.gray }
     if (write.kind === 'revertgrayrelease') after = { ...after, gray: { ...after.gray, status: 'reverted' } }
     if (write.kind === 'release' && obs.review.userVersion) {
       after = {
@@ -62,7 +62,7 @@ export function observationAfter(obs: TargetObservation, part: Decision): Target
 }
 
 function decideSyncWithoutReview(obs: TargetObservation, settings: ReleaseSettings): Decision {
-  const checks: DesiredCheck[] = []
+  const checks: CheckPlan[] = []
 
   if (isGrayActive(obs.gray)) return withChecks(syncActiveGray(obs, settings), checks)
 
@@ -73,6 +73,8 @@ function decideSyncWithoutReview(obs: TargetObservation, settings: ReleaseSettin
   }
 
   const notes: string[] = []
+  const unknown = settings.releaseOnApproval !== 'off' ? unknownApprovedVersion(obs) : undefined
+  if (unknown) notes.push(`release-on-approval waits: ${unknown}`)
   if (obs.gray.status === 'finished' || obs.gray.status === 'reverted') {
     checks.push(endedGrayCheck(obs, settings, notes))
   }
@@ -84,27 +86,27 @@ function decideSyncWithoutReview(obs: TargetObservation, settings: ReleaseSettin
 }
 
 /** The review check goes first, then whatever the gray part decided. */
-function withChecks(part: Decision, leading: DesiredCheck[]): Decision {
+function withChecks(part: Decision, leading: CheckPlan[]): Decision {
   return { ...part, checks: [...leading, ...part.checks] }
 }
 
 function syncMessage(obs: TargetObservation): string {
   const parts = [
-    `review ${obs.review.status.replace('_', ' ')}${obs.review.userVersion ? ` (${obs.review.userVersion})` : ''}`
+    `review ${reviewStatusText(obs.review.status)}${obs.review.userVersion ? ` (${obs.review.userVersion})` : ''}`
   ]
   if (obs.gray.status !== 'none') parts.push(`gray ${obs.gray.status} at ${obs.gray.percentage} %`)
-  parts.push(`online ${obs.versions.online?.version ?? 'none'}`)
+  const online = obs.versions.online
+  parts.push(`online ${online ? (online.version ?? 'a version WeChat does not name') : 'none'}`)
   return `In sync: ${parts.join(', ')}.`
 }
 
 /**
- * Did the plan end because WeChat released it on day 15 rather than by a release? Judged from the online
+ * Did the plan end because WeChat released it at the limit rather than by a release? Judged from the online
  * version's release time when WeChat gives it, else from the action's own record of a 100 % step.
  */
 export function finishedByWeChat(obs: TargetObservation, now: number): boolean {
-  const startedAt = obs.gray.startedAt
-  if (obs.gray.status !== 'finished' || !startedAt) return false
-  const endsAt = startedAt + GRAY_LIMIT_SECONDS
+  const endsAt = grayEndsAt(obs.gray)
+  if (obs.gray.status !== 'finished' || endsAt === undefined) return false
   const releasedAt = obs.versions.online?.at
   if (releasedAt !== undefined) return releasedAt >= endsAt - 3600
   const recorded = recordedFor(obs)
@@ -112,12 +114,13 @@ export function finishedByWeChat(obs: TargetObservation, now: number): boolean {
   return now >= endsAt
 }
 
-function endedGrayCheck(obs: TargetObservation, settings: ReleaseSettings, notes: string[]): DesiredCheck {
+function endedGrayCheck(obs: TargetObservation, settings: ReleaseSettings, notes: string[]): CheckPlan {
   const recorded = recordedFor(obs)
   const byWeChat = finishedByWeChat(obs, settings.now)
-  if (byWeChat && obs.gray.startedAt) {
+  const endsAt = grayEndsAt(obs.gray)
+  if (byWeChat && endsAt !== undefined) {
     notes.push(
-      `WeChat released the gray version to everyone when the 15-day limit ran out (${formatUtc(obs.gray.startedAt + GRAY_LIMIT_SECONDS)}); no sync ran in time to apply gray-deadline-action: ${settings.grayDeadlineAction}.`
+      `WeChat released the gray version to everyone when the 15-day limit ran out (${formatUtc(endsAt)}); no sync ran in time to apply gray-deadline-action: ${settings.grayDeadlineAction}.`
     )
   }
   return grayCheck(obs, settings, {
@@ -294,10 +297,9 @@ function applyDeadline(
   state: GrayState,
   version: string | undefined
 ): void {
-  const startedAt = obs.gray.startedAt
-  if (!startedAt || !isGrayActive(state.gray)) return
-  const deadline = deadlineStatus(startedAt, settings.now, settings.grayDeadlineMarginHours)
-  if (deadline.phase === 'ok') return
+  if (!isGrayActive(state.gray)) return
+  const deadline = grayDeadline(obs.gray, settings.now, settings.grayDeadlineMarginHours)
+  if (!deadline || deadline.phase === 'ok') return
   const countdown = countdownText(deadline)
   if (deadline.phase === 'warn') {
     state.notes.push(`Gray deadline: ${countdown}.`)

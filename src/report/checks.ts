@@ -1,21 +1,59 @@
 /**
- * The two check runs, "WeChat review" and "WeChat gray release", rendered from plain state. The same input
- * always gives the same text, so the GitHub client can skip a write when nothing changed.
+ * The two check runs, "WeChat review" and "WeChat gray release", rendered from the state the decisions
+ * return. The same state always gives the same text, so the GitHub client can skip a write when nothing
+ * changed. Every text that came from WeChat (versions, reasons, media ids, JS error messages) and every
+ * plain-text note goes through the inert renderer.
+ *
+ * Check states. Check runs report status only (no buttons: GitHub starts no workflow from `check_run`
+ * events of runs GitHub Actions created, and sends `requested_action` only to the app that made the run).
+ * GitHub marks a run that stays incomplete for 14 days `stale`, and reopening a completed run is not
+ * documented, so:
+ * - The gray check is always `completed`: `neutral` while the plan runs or is paused (the title and text
+ *   carry the percentage, the next step and the countdown), `failure` when the health gate halted it or a
+ *   failing gate reverted it, `neutral` when it was reverted otherwise or WeChat released it at the limit,
+ *   `success` when the action released it. A rollout may last 15 days; its run is never incomplete.
+ * - The review check is `in_progress` while WeChat reviews the version, for at most 13 days from the
+ *   submission (WeChat's submit time, else the time the record first saw it pending); after that it is
+ *   completed `neutral` "still under review" one day before GitHub would mark it stale. The outcome
+ *   completes it: `success` approved, `failure` rejected, `neutral` withdrawn or uploaded for the console
+ *   (route none).
+ * - A completed run may get a new text or conclusion (a completed run that stays completed). A state that
+ *   needs an incomplete run after a completed one (a resubmission of the same version after a rejection)
+ *   gets a new run: the GitHub client never sends a completed run back to `in_progress`, and treats a
+ *   `stale` run as completed.
+ * - The aggregated fan-out check is always completed (see summary.ts).
  */
-import type { DeadlineStatus } from '../release/deadline.js'
-import type { HealthResult } from '../release/health.js'
+import type { CheckConclusion, CheckStatus } from '../github/client.js'
+import { countdownText } from '../release/deadline.js'
 import {
   isGrayActive,
-  type CheckConclusion,
-  type CheckStatus,
+  reviewStatusText,
+  type CheckPlan,
+  type GrayCheckState,
   type GrayObservation,
-  type RecordedRollout,
-  type ReviewObservation,
-  type TesterOutcome
+  type ReviewCheckState
 } from '../release/model.js'
 import { embedRecorded, embedRecordedReview } from '../release/recorded.js'
+import { formatUtc } from '../release/time.js'
 import { redact } from '../redact.js'
-import { code, formatUtc, progressBar, shortTitle, table } from './format.js'
+import { code, progressBar, shortTitle, table } from './format.js'
+import { inlineText } from './markdown.js'
+
+export const REVIEW_CHECK = 'WeChat review'
+export const GRAY_CHECK = 'WeChat gray release'
+/** How long a review check stays `in_progress`: one day less than GitHub's 14 days before `stale`. */
+export const REVIEW_RUN_OPEN_SECONDS = 13 * 86_400
+
+/** Check-run names carry the appid when a run acts on several mini programs. */
+export function checkName(kind: CheckPlan['kind'], appid: string, targetCount = 1): string {
+  const base = kind === 'review' ? REVIEW_CHECK : GRAY_CHECK
+  return targetCount > 1 ? `${base} (${appid})` : base
+}
+
+/** Ties a check run to the mini program and the version it is about; stable across resubmissions. */
+export function checkExternalId(kind: CheckPlan['kind'], appid: string, version: string | undefined): string {
+  return `wechat-${kind}:${appid}:${version ?? 'none'}`
+}
 
 export interface RenderedCheck {
   status: CheckStatus
@@ -25,15 +63,32 @@ export interface RenderedCheck {
   text: string
 }
 
-export interface ReviewCheckInput {
-  appid: string
-  review: ReviewObservation
-  onlineVersion?: string
-  releaseOnApproval?: 'off' | 'full' | 'gray'
-  /** The approved version is in gray release now. */
-  inGray?: boolean
-  notes?: string[]
+export interface NamedCheck extends RenderedCheck {
+  kind: CheckPlan['kind']
+  name: string
+  externalId: string
+  version?: string
+}
+
+export interface CheckContext {
+  /** More than one target puts the appid into check-run names. */
+  targetCount: number
   runUrl?: string
+}
+
+/** The check run a plan describes: its name, external id and rendered state. */
+export function renderCheck(plan: CheckPlan, context: CheckContext): NamedCheck {
+  const rendered =
+    plan.kind === 'review'
+      ? renderReviewCheck(plan.appid, plan.state, context.runUrl)
+      : renderGrayCheck(plan.appid, plan.version, plan.state, context.runUrl)
+  return {
+    kind: plan.kind,
+    name: checkName(plan.kind, plan.appid, context.targetCount),
+    externalId: checkExternalId(plan.kind, plan.appid, plan.version),
+    ...(plan.version !== undefined ? { version: plan.version } : {}),
+    ...rendered
+  }
 }
 
 function finish(check: RenderedCheck): RenderedCheck {
@@ -47,80 +102,96 @@ function finish(check: RenderedCheck): RenderedCheck {
 
 function notesBlock(notes: string[] | undefined): string[] {
   if (!notes || notes.length === 0) return []
-  return ['', '**Notes**', '', ...notes.map((note) => `- ${note}`)]
+  return ['', '**Notes**', '', ...notes.map((note) => `- ${inlineText(note)}`)]
 }
 
 function runLink(runUrl: string | undefined): string[] {
   return runUrl ? ['', `[Workflow run](${runUrl})`] : []
 }
 
-function quote(text: string): string {
-  return text
-    .split(/\r?\n/)
-    .map((line) => `> ${line}`)
-    .join('\n')
+/** Whether a pending review's run has been open long enough that it must be completed now. */
+export function reviewRunExpired(state: ReviewCheckState): boolean {
+  const since = state.record.since ?? state.review.submittedAt
+  return since !== undefined && state.now - since >= REVIEW_RUN_OPEN_SECONDS
 }
 
-export function renderReviewCheck(input: ReviewCheckInput): RenderedCheck {
-  const { review, appid } = input
-  const version = review.userVersion ?? 'unknown version'
-  const subject = `Version **${version}** of ${code(appid)}`
-  const audit = review.auditId !== undefined ? `audit ${review.auditId}` : 'audit id not known yet'
+export function renderReviewCheck(appid: string, state: ReviewCheckState, runUrl?: string): RenderedCheck {
+  const { review } = state
+  const version = review.userVersion ?? 'a version WeChat does not name'
+  const shown = inlineText(version)
+  const subject = `Version **${shown}** of ${code(appid)}`
+  const audit = review.auditId !== undefined ? `audit ${review.auditId}` : 'audit id not given by WeChat'
   const submitted = review.submittedAt !== undefined ? `, submitted ${formatUtc(review.submittedAt)}` : ''
-  let status: CheckStatus = 'in_progress'
-  let conclusion: CheckConclusion | undefined
+  let status: CheckStatus = 'completed'
+  let conclusion: CheckConclusion | undefined = 'neutral'
   let title: string
   const summary: string[] = []
 
   switch (review.status) {
     case 'none':
-      status = 'queued'
-      title = 'Not submitted for review'
-      summary.push(`No review of ${code(appid)} is known to WeChat yet.`)
+      title = state.uploadedOnly ? `Uploaded for the console: ${version}` : 'Not submitted for review'
+      summary.push(
+        state.uploadedOnly
+          ? `${subject} was uploaded. Submit it for review in the WeChat console (route: none); this check does not follow that review.`
+          : `No review of ${code(appid)} is known to WeChat yet.`
+      )
       break
     case 'under_review':
-      title = `Under review: ${version}`
-      summary.push(`${subject} is under review (${audit}${submitted}).`)
-      if (review.spedUp) summary.push('', 'An expedited review was requested.')
+    case 'delayed': {
+      const delayed = review.status === 'delayed'
+      if (reviewRunExpired(state)) {
+        const days = Math.floor(
+          (state.now - (state.record.since ?? review.submittedAt ?? state.now)) / 86_400
+        )
+        title = `Still under review after ${days} days: ${version}`
+        summary.push(
+          `${subject} is still under review after ${days} days (${audit}${submitted}). This check is completed so that GitHub does not mark it stale; the review's outcome completes it again.`
+        )
+      } else {
+        status = 'in_progress'
+        conclusion = undefined
+        title = `${delayed ? 'Review delayed' : 'Under review'}: ${version}`
+        summary.push(
+          delayed
+            ? `${subject} is still under review, but WeChat delayed it (${audit}${submitted}).`
+            : `${subject} is under review (${audit}${submitted}).`
+        )
+      }
+      if (delayed && review.reason) summary.push('', `> ${inlineText(review.reason)}`)
+      if (state.record.spedUp) summary.push('', 'An expedited review was requested.')
       break
-    case 'delayed':
-      title = `Review delayed: ${version}`
-      summary.push(`${subject} is still under review, but WeChat delayed it (${audit}${submitted}).`)
-      if (review.reason) summary.push('', quote(review.reason))
-      break
+    }
     case 'approved': {
-      status = 'completed'
       conclusion = 'success'
       title = `Approved: ${version}`
       summary.push(`${subject} was approved (${audit}).`)
-      if (input.onlineVersion !== undefined && input.onlineVersion === review.userVersion) {
+      if (state.onlineVersion !== undefined && state.onlineVersion === review.userVersion) {
         summary.push('', 'It is online.')
-      } else if (input.inGray) {
+      } else if (state.inGray) {
         summary.push('', 'It is in gray release; see the gray release check.')
-      } else if (input.releaseOnApproval === 'full') {
+      } else if (state.releaseOnApproval === 'full') {
         summary.push('', 'It is released to everyone by the next sync (release-on-approval: full).')
-      } else if (input.releaseOnApproval === 'gray') {
+      } else if (state.releaseOnApproval === 'gray') {
         summary.push('', 'The gray schedule starts with the next sync (release-on-approval: gray).')
-      } else {
+      } else if (review.userVersion !== undefined) {
         summary.push(
           '',
-          `Release it with ${code('command: release')} and ${code(`version: ${version}`)}, or start a gray release with ${code('command: gray')}.`
+          `Release it with ${code('command: release')} and version ${shown}, or start a gray release with ${code('command: gray')}.`
         )
       }
       break
     }
     case 'rejected': {
-      status = 'completed'
       conclusion = 'failure'
       title = `Rejected: ${version}`
       summary.push(`${subject} was rejected (${audit}${submitted}).`)
-      summary.push('', quote(review.reason?.trim() || 'WeChat gave no reason.'))
+      summary.push('', `> ${inlineText(review.reason?.trim() || 'WeChat gave no reason.')}`)
       if (review.screenshots.length > 0) {
         summary.push(
           '',
           `Reviewer screenshots (${review.screenshots.length}; media ids, fetched with the permanent-media API and the authorizer token):`,
           '',
-          ...review.screenshots.map((id) => `- ${code(id)}`)
+          ...review.screenshots.map((id) => `- ${inlineText(id)}`)
         )
       }
       summary.push(
@@ -130,12 +201,8 @@ export function renderReviewCheck(input: ReviewCheckInput): RenderedCheck {
       break
     }
     case 'withdrawn':
-      status = 'completed'
-      conclusion = 'neutral'
       title = `Withdrawn: ${version}`
-      summary.push(
-        `The review of ${subject.charAt(0).toLowerCase()}${subject.slice(1)} was withdrawn (${audit}).`
-      )
+      summary.push(`The review of version **${shown}** of ${code(appid)} was withdrawn (${audit}).`)
       break
   }
 
@@ -143,18 +210,21 @@ export function renderReviewCheck(input: ReviewCheckInput): RenderedCheck {
     ['Mini program', 'Version', 'Audit id', 'Status', 'Submitted'],
     [
       [
-        appid,
-        review.userVersion,
+        code(appid),
+        review.userVersion !== undefined ? inlineText(review.userVersion) : undefined,
         review.auditId,
-        review.status.replace('_', ' '),
+        reviewStatusText(review.status),
         review.submittedAt !== undefined ? formatUtc(review.submittedAt) : undefined
       ]
     ]
   )
-  const text = [details, ...notesBlock(input.notes), ...runLink(input.runUrl)]
-  if (review.auditId !== undefined) {
-    text.push('', embedRecordedReview({ auditId: review.auditId, spedUp: review.spedUp === true }))
-  }
+  const text = [
+    details,
+    ...notesBlock(state.notes),
+    ...runLink(runUrl),
+    '',
+    embedRecordedReview(state.record)
+  ]
   return finish({
     status,
     ...(conclusion ? { conclusion } : {}),
@@ -162,36 +232,6 @@ export function renderReviewCheck(input: ReviewCheckInput): RenderedCheck {
     summary: summary.join('\n'),
     text: text.join('\n')
   })
-}
-
-export interface GrayNextStep {
-  percent: number
-  /** 1-based step number and the schedule's length, for "step 3 of 5". */
-  number: number
-  of: number
-  dueAt?: number
-}
-
-export interface GrayCheckInput {
-  appid: string
-  version?: string
-  /** The plan as it will be once the decision's writes are made. */
-  gray: GrayObservation
-  now: number
-  deadline?: DeadlineStatus
-  deadlineAction: 'release' | 'revert' | 'warn'
-  marginHours: number
-  schedule?: string
-  next?: GrayNextStep
-  /** Why the rollout is stopped (health gate, revert). */
-  halted?: string
-  /** The plan finished because WeChat released it on day 15, not because of a release. */
-  finishedByWeChat?: boolean
-  health?: HealthResult
-  whitelist?: Array<{ wechatid: string; outcome?: TesterOutcome }>
-  notes?: string[]
-  recorded?: RecordedRollout
-  runUrl?: string
 }
 
 function audience(gray: GrayObservation, whitelistCount: number): string {
@@ -217,101 +257,94 @@ const PLAN_STATUS: Record<GrayObservation['status'], string> = {
   reverted: 'reverted'
 }
 
-/**
- * The 15-day countdown. Whole days while more than two are left and whole hours after that, so the check
- * text changes at most hourly and an unchanged plan does not rewrite the check run on every sync.
- */
-export function countdownText(deadline: DeadlineStatus): string {
-  const at = formatUtc(deadline.endsAt)
-  if (deadline.remainingSeconds <= 0) return `the 15-day limit passed at ${at}`
-  const hours = Math.floor(deadline.remainingSeconds / 3600)
-  const left = deadline.remainingSeconds >= 2 * 86_400 ? `${deadline.daysLeft} days` : `${hours} h`
-  return `${left} left of the 15-day limit (WeChat releases to everyone at ${at})`
-}
-
-function deadlineLine(input: GrayCheckInput): string | undefined {
-  const { deadline } = input
+function deadlineLine(state: GrayCheckState): string | undefined {
+  const { deadline } = state
   if (!deadline) return undefined
   const countdown = countdownText(deadline)
   const onAct =
-    input.deadlineAction === 'release'
+    state.deadlineAction === 'release'
       ? 'the action releases to everyone'
-      : input.deadlineAction === 'revert'
+      : state.deadlineAction === 'revert'
         ? 'the action reverts the gray'
         : 'the action only warns'
+  const configured = `(gray-deadline-action: ${state.deadlineAction})`
   switch (deadline.phase) {
     case 'ok':
-      return `${countdown}; ${input.marginHours} h before it ${onAct} (gray-deadline-action: ${input.deadlineAction}).`
+      return `${countdown}; ${state.marginHours} h before it ${onAct} ${configured}.`
     case 'warn':
-      return `⚠️ ${countdown}; ${input.marginHours} h before it ${onAct} (gray-deadline-action: ${input.deadlineAction}).`
+      return `⚠️ ${countdown}; ${state.marginHours} h before it ${onAct} ${configured}.`
     case 'act':
-      return `⚠️ ${countdown}: inside the ${input.marginHours} h margin, ${onAct} (gray-deadline-action: ${input.deadlineAction}).`
+      return `⚠️ ${countdown}: inside the ${state.marginHours} h margin, ${onAct} ${configured}.`
     case 'passed':
       return `⚠️ ${countdown}.`
   }
 }
 
-export function renderGrayCheck(input: GrayCheckInput): RenderedCheck {
-  const { gray, appid } = input
-  const version = input.version ?? 'unknown version'
+/** A gray check is always completed (see the check states above); its conclusion says how the plan stands. */
+export function renderGrayCheck(
+  appid: string,
+  version: string | undefined,
+  state: GrayCheckState,
+  runUrl?: string
+): RenderedCheck {
+  const { gray } = state
+  const plain = version ?? 'unknown version'
+  const shown = inlineText(plain)
   const active = isGrayActive(gray)
-  const whitelistCount = input.whitelist?.length ?? 0
-  let status: CheckStatus = active ? 'in_progress' : 'completed'
-  let conclusion: CheckConclusion | undefined
+  const whitelistCount = state.whitelist?.length ?? 0
+  let conclusion: CheckConclusion = 'neutral'
   let title: string
   const summary: string[] = []
 
-  if (input.halted && active) {
-    status = 'completed'
+  if (state.halted && active) {
     conclusion = 'failure'
-    title = `Halted at ${gray.percentage} %: ${version}`
-    summary.push(`The gray release of **${version}** is halted at ${gray.percentage} %: ${input.halted}`)
-  } else if (active) {
-    title = `${gray.status === 'paused' ? 'Paused' : 'Gray'} at ${gray.percentage} %: ${version}`
-    summary.push(`**${version}** reaches ${audience(gray, whitelistCount)}.`)
-  } else if (gray.status === 'finished') {
-    conclusion = input.finishedByWeChat ? 'neutral' : 'success'
-    title = input.finishedByWeChat
-      ? `Released to everyone by WeChat on day 15: ${version}`
-      : `Released to everyone: ${version}`
+    title = `Halted at ${gray.percentage} %: ${plain}`
     summary.push(
-      input.finishedByWeChat
-        ? `WeChat ended the gray plan of **${version}** by releasing it to everyone when the 15-day limit ran out; no sync ran in time to act on the deadline.`
-        : `The gray release of **${version}** is finished: everyone has it.`
+      `The gray release of **${shown}** is halted at ${gray.percentage} %: ${inlineText(state.halted)}`
+    )
+  } else if (active) {
+    title = `${gray.status === 'paused' ? 'Paused' : 'Gray'} at ${gray.percentage} %: ${plain}`
+    summary.push(`**${shown}** reaches ${audience(gray, whitelistCount)}.`)
+  } else if (gray.status === 'finished') {
+    conclusion = state.finishedByWeChat ? 'neutral' : 'success'
+    title = state.finishedByWeChat
+      ? `Released to everyone by WeChat at the 15-day limit: ${plain}`
+      : `Released to everyone: ${plain}`
+    summary.push(
+      state.finishedByWeChat
+        ? `WeChat ended the gray plan of **${shown}** by releasing it to everyone when the 15-day limit ran out; no sync ran in time to act on the deadline.`
+        : `The gray release of **${shown}** is finished: everyone has it.`
     )
   } else if (gray.status === 'reverted') {
-    // Reverted by a failing health gate is a red check; reverted by hand is neutral.
-    conclusion = input.health && !input.health.pass ? 'failure' : 'neutral'
-    title = `Reverted: ${version}`
-    summary.push(`The gray release of **${version}** was reverted; users are back on the online version.`)
-    if (input.halted) summary.push('', input.halted)
+    // Reverted by a failing health gate is a red check; reverted by hand or by the deadline guard is neutral.
+    conclusion = state.health && !state.health.pass ? 'failure' : 'neutral'
+    title = `Reverted: ${plain}`
+    summary.push(`The gray release of **${shown}** was reverted; users are back on the online version.`)
+    if (state.halted) summary.push('', inlineText(state.halted))
   } else {
-    conclusion = 'neutral'
     title = 'No gray release'
     summary.push(`${code(appid)} has no gray release plan.`)
   }
 
   summary.push('', progressBar(active ? gray.percentage : gray.status === 'finished' ? 100 : 0))
-  const countdown = active ? deadlineLine(input) : undefined
-  if (countdown) summary.push('', countdown)
-  if (active && input.next && !input.halted) {
+  const countdown = active ? deadlineLine(state) : undefined
+  if (countdown) summary.push('', inlineText(countdown))
+  if (active && state.next && !state.halted) {
     const when =
-      input.next.dueAt === undefined
+      state.next.dueAt === undefined
         ? ''
-        : input.next.dueAt <= input.now
+        : state.next.dueAt <= state.now
           ? ' now'
-          : ` from ${formatUtc(input.next.dueAt)}`
-    summary.push('', `Next step ${input.next.number} of ${input.next.of}: ${input.next.percent} %${when}.`)
-  } else if (active && input.schedule && !input.next && !input.halted) {
+          : ` from ${formatUtc(state.next.dueAt)}`
+    summary.push('', `Next step ${state.next.number} of ${state.next.of}: ${state.next.percent} %${when}.`)
+  } else if (active && state.schedule && !state.next && !state.halted) {
     summary.push('', 'The gray schedule is complete; finish with a release or revert.')
   }
-  if (input.health && !input.health.pass) {
-    summary.push('', input.health.reason)
-  }
+  if (state.health && !state.health.pass) summary.push('', inlineText(state.health.reason))
 
   const rows: Array<[string, string | number | undefined]> = [
-    ['Mini program', appid],
-    ['Version', input.version],
+    ['Mini program', code(appid)],
+    ['Version', shown],
     ['Percentage', `${gray.percentage} %`],
     [
       'Who gets it first',
@@ -325,10 +358,11 @@ export function renderGrayCheck(input: GrayCheckInput): RenderedCheck {
     ['Plan status', PLAN_STATUS[gray.status]],
     ['Started', gray.startedAt !== undefined ? formatUtc(gray.startedAt) : undefined]
   ]
-  if (active && input.deadline) {
-    rows.push(['Days left of 15', `${input.deadline.daysLeft}`])
+  if (active && state.deadline) {
+    rows.push(['Days left of 15', `${state.deadline.daysLeft}`])
+    rows.push(['Released to everyone by WeChat at', formatUtc(state.deadline.endsAt)])
   }
-  if (input.schedule) rows.push(['Schedule', input.schedule])
+  if (state.schedule) rows.push(['Schedule', code(state.schedule)])
   const text: string[] = [
     table(
       ['', ''],
@@ -336,38 +370,38 @@ export function renderGrayCheck(input: GrayCheckInput): RenderedCheck {
     )
   ]
 
-  if (input.whitelist && input.whitelist.length > 0) {
+  if (state.whitelist && state.whitelist.length > 0) {
     text.push(
       '',
       '**Whitelisted WeChat IDs** (bound as experience members)',
       '',
       table(
         ['WeChat ID', 'Outcome'],
-        input.whitelist.map((entry) => [entry.wechatid, entry.outcome ?? 'pending'])
+        state.whitelist.map((entry) => [code(entry.wechatid), entry.outcome ?? 'pending'])
       )
     )
   }
-  if (input.health) {
-    text.push('', '**Health gate**', '', input.health.reason)
-    if (input.health.newGroups.length > 0) {
+  if (state.health) {
+    text.push('', '**Health gate**', '', inlineText(state.health.reason))
+    if (state.health.newGroups.length > 0) {
       text.push(
         '',
         table(
           ['New error', 'Users', 'Occurrences'],
-          input.health.newGroups
+          state.health.newGroups
             .slice(0, 20)
-            .map((group) => [group.message.slice(0, 200), group.uv, group.pv])
+            .map((group) => [inlineText(group.message.slice(0, 200)), group.uv, group.pv])
         )
       )
-      if (input.health.newGroups.length > 20)
-        text.push('', `…and ${input.health.newGroups.length - 20} more.`)
+      if (state.health.newGroups.length > 20)
+        text.push('', `…and ${state.health.newGroups.length - 20} more.`)
     }
   }
-  text.push(...notesBlock(input.notes), ...runLink(input.runUrl))
-  if (input.recorded) text.push('', embedRecorded(input.recorded))
+  text.push(...notesBlock(state.notes), ...runLink(runUrl))
+  if (state.recorded) text.push('', embedRecorded(state.recorded))
   return finish({
-    status,
-    ...(conclusion ? { conclusion } : {}),
+    status: 'completed',
+    conclusion,
     title,
     summary: summary.join('\n'),
     text: text.join('\n')

@@ -1,48 +1,49 @@
-/** The sticky PR comment for the review of a version (the GitHub client adds the hidden marker). */
-import type { GrayObservation, ReviewObservation } from '../release/model.js'
+/**
+ * The "released in" comment on each pull request a version releases, as semantic-release posts them: one
+ * sticky comment per pull request and mini program (the GitHub client adds the hidden marker and skips an
+ * unchanged body). The body depends only on the version and its stage, so it changes on transitions alone
+ * (submitted, approved or rejected, gray started, released, rolled back), never on a rerun or a gray step.
+ */
+import type { ReleaseStage } from '../release/outcome.js'
 import { redact } from '../redact.js'
-import { renderReviewCheck } from './checks.js'
-import { code, progressBar } from './format.js'
+import { code } from './format.js'
+import { inlineText } from './markdown.js'
 
-export interface ReviewCommentInput {
+/** The sticky comment's key: one comment per pull request and mini program. */
+export function releaseCommentKey(appid: string): string {
+  return `release:${appid}`
+}
+
+export interface ReleaseCommentInput {
   appid: string
-  review: ReviewObservation
+  version: string
+  stage: ReleaseStage
+  /** The rejection reason (untrusted WeChat text). */
+  reason?: string
+  /** The commit the version was built from. */
   commit?: string
-  runUrl: string
-  checkUrl?: string
-  onlineVersion?: string
-  gray?: GrayObservation
-  releaseOnApproval?: 'off' | 'full' | 'gray'
 }
 
-const ICON: Record<ReviewObservation['status'], string> = {
-  none: '⏳',
-  under_review: '🔍',
-  delayed: '⏳',
-  approved: '✅',
-  rejected: '❌',
-  withdrawn: '↩️'
+const STAGE_LINE: Record<ReleaseStage, string> = {
+  submitted: '🔍 Submitted for WeChat review.',
+  approved: '✅ Approved by WeChat review; not released yet.',
+  rejected: '❌ Rejected by WeChat review.',
+  withdrawn: '↩️ The review was withdrawn.',
+  gray: '🌗 In gray release: part of the users have it.',
+  released: '🚀 Released to everyone.',
+  'rolled-back': '⏪ Rolled back: users are back on an earlier version.'
 }
 
-export function renderReviewComment(input: ReviewCommentInput): string {
-  const check = renderReviewCheck({
-    appid: input.appid,
-    review: input.review,
-    ...(input.onlineVersion !== undefined ? { onlineVersion: input.onlineVersion } : {}),
-    ...(input.releaseOnApproval ? { releaseOnApproval: input.releaseOnApproval } : {})
-  })
-  const lines = [`### ${ICON[input.review.status]} WeChat review: ${check.title}`, '', check.summary]
-  if (input.gray && input.gray.status !== 'none') {
-    lines.push(
-      '',
-      `Gray release: ${progressBar(input.gray.status === 'finished' ? 100 : input.gray.percentage)} (${input.gray.status})`
-    )
-  }
-  const links = [
-    input.commit ? `commit ${code(input.commit.slice(0, 7))}` : '',
-    input.checkUrl ? `[check run](${input.checkUrl})` : '',
-    `[workflow run](${input.runUrl})`
-  ].filter(Boolean)
-  lines.push('', links.join(' · '))
+export function renderReleaseComment(input: ReleaseCommentInput): string {
+  const version = inlineText(input.version)
+  const lines = [
+    `### WeChat mini program ${code(input.appid)}: version ${version}`,
+    '',
+    `This pull request is part of version **${version}**${input.commit ? ` (commit ${code(input.commit.slice(0, 7))})` : ''}.`,
+    '',
+    STAGE_LINE[input.stage]
+  ]
+  if (input.stage === 'rejected')
+    lines.push('', `> ${inlineText(input.reason?.trim() || 'WeChat gave no reason.')}`)
   return redact(lines.join('\n'))
 }

@@ -34,21 +34,22 @@ export function formatDuration(seconds: number): string {
   return hours === 0 ? `${days} d` : `${days} d ${hours} h`
 }
 
-/** Unix seconds as `2026-01-02 03:04 UTC`. */
-export function formatUtc(unixSeconds: number): string {
-  const iso = new Date(unixSeconds * 1000).toISOString()
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
-}
-
-/** Text safe inside one markdown table cell. */
+/** One Markdown table cell: one line, literal pipes escaped (untrusted text is already inert, see markdown.ts). */
 export function cell(text: string | number | undefined): string {
   if (text === undefined || text === '') return '–'
   return String(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')
 }
 
-/** Text safe inside inline code. */
+/**
+ * Inline code for the action's own identifiers (appids, input names, commands): one line, delimited by a
+ * backtick run longer than any inside. Untrusted text goes through markdown.ts instead.
+ */
 export function code(text: string): string {
-  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``
+  const flat = text.replace(/\s+/g, ' ')
+  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((match) => match[0].length))
+  const ticks = '`'.repeat(longest + 1)
+  const padded = flat.startsWith('`') || flat.endsWith('`') ? ` ${flat} ` : flat
+  return `${ticks}${padded}${ticks}`
 }
 
 export function table(header: string[], rows: Array<Array<string | number | undefined>>): string {

@@ -1,17 +1,19 @@
 /** Everything the action renders: check runs, the job summary, PR comments. Pure functions of plain data. */
 export {
+  renderCheck,
   renderReviewCheck,
   renderGrayCheck,
-  countdownText,
+  checkName,
+  checkExternalId,
   type RenderedCheck,
-  type ReviewCheckInput,
-  type GrayCheckInput
+  type NamedCheck,
+  type CheckContext
 } from './checks.js'
 export {
   renderJobSummary,
   renderFanOutTable,
   renderFanOutCheck,
-  type TargetRunResult,
+  type TargetReport,
   type JobSummaryOptions
 } from './summary.js'
 export {
@@ -21,5 +23,7 @@ export {
   type UploadSummaryInput,
   type PackageSizes
 } from './preview.js'
-export { renderReviewComment, type ReviewCommentInput } from './comments.js'
-export { formatBytes, formatDuration, formatUtc, progressBar } from './format.js'
+export { renderReleaseComment, releaseCommentKey, type ReleaseCommentInput } from './comments.js'
+export { formatBytes, formatDuration, progressBar } from './format.js'
+export { inlineText, codeBlock } from './markdown.js'
+export { formatUtc } from '../release/time.js'

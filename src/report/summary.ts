@@ -1,208 +1,197 @@
 /**
  * The job summary of every lifecycle command, and the fan-out table (one row per mini program) that
- * replaces per-target check runs when a run acts on many mini programs.
+ * replaces per-target check runs when a run acts on many mini programs. Both are rendered from what each
+ * target reports (observed state and what was actually done), never from the plan alone.
  */
-import type { GrayDesiredCheck } from '../release/common.js'
+import type { CheckConclusion, CheckStatus } from '../github/client.js'
+import { countdownText } from '../release/deadline.js'
 import { describeWrite } from '../release/describe.js'
-import type { CheckConclusion, CheckStatus, Decision, TargetResult } from '../release/model.js'
+import {
+  reviewStatusText,
+  type ActResult,
+  type Decision,
+  type TargetObservation,
+  type TargetOutputs,
+  type TargetResult
+} from '../release/model.js'
 import { redact } from '../redact.js'
-import { countdownText, type RenderedCheck } from './checks.js'
+import { renderCheck, type RenderedCheck } from './checks.js'
 import { code, progressBar, table } from './format.js'
+import { inlineText } from './markdown.js'
 
-/** What happened when the lead performed a decision's writes. */
-export interface TargetRunResult {
-  target: string
-  /** done: every write made; dry-run: none made on purpose; failed: stopped at a failed write. */
-  status: 'done' | 'dry-run' | 'failed'
-  /** How many of the decision's writes were made, in order (the rest were not attempted). */
-  writesMade?: number
-  error?: string
-  /** bind_tester errcode per WeChat ID. */
-  testerOutcomes?: Record<string, number>
+/** One target as the run reports it. */
+export interface TargetReport {
+  decision: Decision
+  run: ActResult
+  /** What is true after this run (see release/outcome.ts). */
+  outputs: Partial<TargetOutputs>
+  observation?: TargetObservation
   checkRunUrls?: string[]
 }
 
-function resultOf(
-  decision: Decision,
-  run: TargetRunResult | undefined
-): { result: TargetResult | undefined; message: string } {
-  if (run?.status === 'failed') return { result: 'failed', message: run.error ?? 'failed' }
-  return { result: decision.outputs.result, message: decision.outputs.message ?? decision.refused ?? '' }
+const ICON: Partial<Record<TargetResult, string>> = {
+  failed: '❌',
+  refused: '⛔',
+  halted: '⚠️',
+  unchanged: '•',
+  adopted: '•',
+  'dry-run': '🧪',
+  'not-attempted': '⏭'
 }
 
-function resultLabel(result: TargetResult | undefined, dryRun: boolean): string {
+function resultLabel(result: TargetResult | undefined): string {
   if (!result) return '–'
-  const icon =
-    result === 'failed'
-      ? '❌'
-      : result === 'refused'
-        ? '⛔'
-        : result === 'halted'
-          ? '⚠️'
-          : result === 'unchanged' || result === 'adopted'
-            ? '•'
-            : '✅'
-  return `${icon} ${result}${dryRun && !['refused', 'failed', 'unchanged', 'adopted'].includes(result) ? ' (dry run)' : ''}`
+  return `${ICON[result] ?? '✅'} ${result}`
 }
 
-function reviewCell(decision: Decision): string {
-  const { reviewStatus, version } = decision.outputs
+function reviewCell(outputs: Partial<TargetOutputs>): string {
+  const { reviewStatus, version } = outputs
   if (!reviewStatus) return '–'
-  return `${reviewStatus.replace('_', ' ')}${version ? ` (${version})` : ''}`
+  return `${reviewStatusText(reviewStatus)}${version ? ` (${inlineText(version)})` : ''}`
 }
 
-function grayCell(decision: Decision): string {
-  const { grayStatus, grayPercentage } = decision.outputs
+function grayCell(outputs: Partial<TargetOutputs>): string {
+  const { grayStatus, grayPercentage } = outputs
   if (!grayStatus || grayStatus === 'none') return '–'
   return `${grayStatus} ${grayPercentage ?? 0} %`
 }
 
-function runFor(results: TargetRunResult[] | undefined, target: string): TargetRunResult | undefined {
-  return results?.find((result) => result.target === target)
+function optionalText(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : inlineText(text)
 }
 
-/** One row per target: appid, version, review, gray, result, message. */
-export function renderFanOutTable(decisions: Decision[], results?: TargetRunResult[]): string {
-  const dryRun = results?.some((result) => result.status === 'dry-run') ?? false
+/** One row per target: appid, version, review, gray, online, result, message. */
+export function renderFanOutTable(reports: TargetReport[]): string {
   return redact(
     table(
       ['Mini program', 'Version', 'Review', 'Gray', 'Online', 'Result', 'Message'],
-      decisions.map((decision) => {
-        const { result, message } = resultOf(decision, runFor(results, decision.target))
-        return [
-          decision.target,
-          decision.outputs.version,
-          reviewCell(decision),
-          grayCell(decision),
-          decision.outputs.onlineVersion,
-          resultLabel(result, dryRun),
-          message
-        ]
-      })
+      reports.map(({ decision, outputs }) => [
+        code(decision.target),
+        optionalText(outputs.version),
+        reviewCell(outputs),
+        grayCell(outputs),
+        optionalText(outputs.onlineVersion),
+        resultLabel(outputs.result),
+        optionalText(outputs.message)
+      ])
     )
   )
 }
 
-/** The single aggregated check run used instead of per-target runs when there are more than 3 targets. */
-export function renderFanOutCheck(
-  command: string,
-  decisions: Decision[],
-  results?: TargetRunResult[]
-): RenderedCheck {
-  const outcomes = decisions.map((decision) => resultOf(decision, runFor(results, decision.target)).result)
-  const failed = outcomes.filter((result) => result === 'failed').length
-  const refused = outcomes.filter((result) => result === 'refused').length
-  const rejected = decisions.filter((decision) => decision.outputs.reviewStatus === 'rejected').length
-  const pending = decisions.filter((decision) =>
-    decision.checks.some((check) => check.status !== 'completed')
+/**
+ * The single aggregated check run used instead of per-target runs when there are many targets. It is always
+ * completed (see the check states in checks.ts): failure when a target failed or was rejected, neutral while
+ * any review is pending or a target was refused or not attempted, success otherwise.
+ */
+export function renderFanOutCheck(command: string, reports: TargetReport[]): RenderedCheck {
+  const results = reports.map((report) => report.outputs.result)
+  const count = (result: TargetResult) => results.filter((candidate) => candidate === result).length
+  const failed = count('failed')
+  const refused = count('refused')
+  const notAttempted = count('not-attempted')
+  const rejected = reports.filter((report) => report.outputs.reviewStatus === 'rejected').length
+  const pending = reports.filter(
+    (report) => report.outputs.reviewStatus === 'under_review' || report.outputs.reviewStatus === 'delayed'
   ).length
-  let status: CheckStatus = 'completed'
-  let conclusion: CheckConclusion | undefined = 'success'
+  const status: CheckStatus = 'completed'
+  let conclusion: CheckConclusion = 'success'
   if (failed > 0 || rejected > 0) conclusion = 'failure'
-  else if (pending > 0) {
-    status = 'in_progress'
-    conclusion = undefined
-  } else if (refused > 0) conclusion = 'neutral'
+  else if (pending > 0 || refused > 0 || notAttempted > 0) conclusion = 'neutral'
   const counts = [
-    `${decisions.length} mini programs`,
+    `${reports.length} mini programs`,
     failed > 0 ? `${failed} failed` : '',
     refused > 0 ? `${refused} refused` : '',
+    notAttempted > 0 ? `${notAttempted} not attempted` : '',
     rejected > 0 ? `${rejected} rejected` : '',
-    pending > 0 ? `${pending} in progress` : ''
+    pending > 0 ? `${pending} under review` : ''
   ].filter(Boolean)
   return {
     status,
-    ...(conclusion ? { conclusion } : {}),
+    conclusion,
     title: `WeChat ${command}: ${counts.join(', ')}`,
     summary: redact(`${counts.join(', ')}.`),
-    text: renderFanOutTable(decisions, results)
+    text: renderFanOutTable(reports)
   }
 }
 
-function writeLines(decision: Decision, run: TargetRunResult | undefined): string[] {
-  if (decision.writes.length === 0) return []
-  const made = run?.status === 'done' ? decision.writes.length : (run?.writesMade ?? 0)
+function writeLines(decision: Decision, run: ActResult): string[] {
   return decision.writes.map((write, index) => {
-    let mark = '⏭ planned'
-    if (run?.status === 'dry-run') mark = '🧪 dry run, not made'
-    else if (index < made) mark = '✅ made'
-    else if (run?.status === 'failed' && index === made) mark = '❌ failed'
-    else if (run?.status === 'failed') mark = '⏭ not attempted'
-    return `- ${mark}: ${describeWrite(write)}`
+    let mark = '⏭ not attempted'
+    if (run.status === 'dry-run') mark = '🧪 dry run, not made'
+    else if (index < run.writesMade) mark = '✅ made'
+    else if (run.status === 'failed' && index === run.writesMade) mark = '❌ failed'
+    return `- ${mark}: ${inlineText(describeWrite(write))}`
   })
 }
 
 export interface JobSummaryOptions {
   /** Above this many targets only the fan-out table and the problems are shown; default 10. */
   detailLimit?: number
+  /** How many targets the run acts on (check-run names carry the appid when more than one). */
+  targetCount?: number
+  /** GitHub writes that failed; the WeChat side above happened regardless. */
+  githubFailures?: string[]
+  /** Markdown lines about what was written to GitHub, composed from numbers and the action's own names. */
+  githubLines?: string[]
 }
 
-/** The job summary for a lifecycle command: the fan-out table, then each target's state, writes and notes. */
-export function renderJobSummary(
-  command: string,
-  decisions: Decision[],
-  results?: TargetRunResult[],
-  options: JobSummaryOptions = {}
-): string {
-  const dryRun = results?.some((result) => result.status === 'dry-run') ?? false
-  const lines: string[] = [`## WeChat mini program: ${command}`, '']
-  if (dryRun)
-    lines.push('> 🧪 Dry run: nothing was written to WeChat or GitHub; below is what would be written.', '')
-  if (decisions.length === 0) {
-    lines.push('No mini program to act on.')
-    return redact(lines.join('\n'))
-  }
-  if (decisions.length > 1) lines.push(renderFanOutTable(decisions, results), '')
-  const detailLimit = options.detailLimit ?? 10
-  for (const decision of decisions) {
-    const run = runFor(results, decision.target)
-    const { result, message } = resultOf(decision, run)
-    const problem = result === 'failed' || result === 'refused' || result === 'halted'
-    if (decisions.length > detailLimit && !problem) continue
-    lines.push(`### ${code(decision.target)}`, '')
-    if (decisions.length === 1) {
-      lines.push(
-        table(
-          ['Version', 'Review', 'Gray', 'Online', 'Result'],
+function problem(result: TargetResult | undefined): boolean {
+  return result === 'failed' || result === 'refused' || result === 'halted' || result === 'not-attempted'
+}
+
+function messageLine(outputs: Partial<TargetOutputs>): string | undefined {
+  const { result, message } = outputs
+  if (!message) return undefined
+  const text = inlineText(message)
+  if (result === 'refused') return `⛔ **Refused:** ${text}`
+  if (result === 'failed') return `❌ **Failed:** ${text}`
+  if (result === 'not-attempted') return `⏭ **Not attempted:** ${text}`
+  return text
+}
+
+function targetSection(report: TargetReport, single: boolean, targetCount: number): string[] {
+  const { decision, run, outputs } = report
+  const lines = [`### ${code(decision.target)}`, '']
+  if (single) {
+    lines.push(
+      table(
+        ['Version', 'Review', 'Gray', 'Online', 'Result'],
+        [
           [
-            [
-              decision.outputs.version,
-              reviewCell(decision),
-              grayCell(decision),
-              decision.outputs.onlineVersion,
-              resultLabel(result, dryRun)
-            ]
+            optionalText(outputs.version),
+            reviewCell(outputs),
+            grayCell(outputs),
+            optionalText(outputs.onlineVersion),
+            resultLabel(outputs.result)
           ]
-        ),
-        ''
-      )
-    }
-    if (message)
-      lines.push(
-        result === 'refused'
-          ? `⛔ **Refused:** ${message}`
-          : result === 'failed'
-            ? `❌ **Failed:** ${message}`
-            : message,
-        ''
-      )
-    const gray = decision.checks.find(
-      (check): check is GrayDesiredCheck => check.kind === 'gray' && 'source' in check
+        ]
+      ),
+      ''
     )
-    if (gray) {
-      lines.push(
-        `**Gray release:** ${progressBar(gray.source.gray.status === 'finished' ? 100 : gray.source.gray.percentage)} (${gray.source.gray.status})`
-      )
-      if (gray.source.deadline) lines.push('', `⏳ ${countdownText(gray.source.deadline)}`)
-      lines.push('')
+  }
+  const message = messageLine(outputs)
+  if (message) lines.push(message, '')
+  // The planned checks show the state after the writes: only once they were made (or, marked, in a dry run).
+  const shown = run.status === 'done' || run.status === 'dry-run'
+  const grayPlan = shown ? decision.checks.find((check) => check.kind === 'gray') : undefined
+  if (outputs.grayStatus && outputs.grayStatus !== 'none') {
+    const percent = outputs.grayStatus === 'finished' ? 100 : (outputs.grayPercentage ?? 0)
+    lines.push(`**Gray release:** ${progressBar(percent)} (${outputs.grayStatus})`)
+    if (grayPlan?.kind === 'gray' && grayPlan.state.deadline && run.status === 'done') {
+      lines.push('', `⏳ ${inlineText(countdownText(grayPlan.state.deadline))}`)
     }
-    const writes = writeLines(decision, run)
-    if (writes.length > 0) lines.push('**Writes**', '', ...writes, '')
-    if (decision.notes.length > 0)
-      lines.push('**Notes**', '', ...decision.notes.map((note) => `- ${note}`), '')
-    for (const check of decision.checks) {
+    lines.push('')
+  }
+  const writes = writeLines(decision, run)
+  if (writes.length > 0) lines.push('**Writes**', '', ...writes, '')
+  const notes = [...decision.notes, ...(run.status === 'done' ? decision.afterWrites : [])]
+  if (notes.length > 0) lines.push('**Notes**', '', ...notes.map((note) => `- ${inlineText(note)}`), '')
+  if (shown) {
+    for (const plan of decision.checks) {
+      const check = renderCheck(plan, { targetCount })
+      const label = run.status === 'dry-run' ? `${check.name} (would show)` : check.name
       lines.push(
-        `<details><summary>${check.name}: ${check.title}</summary>`,
+        `<details><summary>${inlineText(`${label}: ${check.title}`)}</summary>`,
         '',
         check.summary,
         '',
@@ -210,9 +199,41 @@ export function renderJobSummary(
         ''
       )
     }
-    if (run?.checkRunUrls && run.checkRunUrls.length > 0) {
-      lines.push(run.checkRunUrls.map((url, index) => `[Check run ${index + 1}](${url})`).join(' · '), '')
-    }
+  }
+  if (report.checkRunUrls && report.checkRunUrls.length > 0) {
+    lines.push(report.checkRunUrls.map((url, index) => `[Check run ${index + 1}](${url})`).join(' · '), '')
+  }
+  return lines
+}
+
+/** The job summary for a lifecycle command: the fan-out table, then each target's state, writes and notes. */
+export function renderJobSummary(
+  command: string,
+  reports: TargetReport[],
+  options: JobSummaryOptions = {}
+): string {
+  const lines: string[] = [`## WeChat mini program: ${command}`, '']
+  if (reports.some((report) => report.run.status === 'dry-run')) {
+    lines.push('> 🧪 Dry run: nothing was written to WeChat or GitHub; below is what would be written.', '')
+  }
+  if (reports.length === 0) {
+    lines.push('No mini program to act on.')
+    return redact(lines.join('\n'))
+  }
+  if (reports.length > 1) lines.push(renderFanOutTable(reports), '')
+  const detailLimit = options.detailLimit ?? 10
+  const targetCount = options.targetCount ?? reports.length
+  for (const report of reports) {
+    if (reports.length > detailLimit && !problem(report.outputs.result)) continue
+    lines.push(...targetSection(report, reports.length === 1, targetCount))
+  }
+  const failures = options.githubFailures ?? []
+  const githubLines = options.githubLines ?? []
+  if (failures.length > 0 || githubLines.length > 0) {
+    lines.push('### GitHub', '')
+    for (const failure of failures) lines.push(`- ⚠️ **Not written:** ${inlineText(failure)}`)
+    for (const line of githubLines) lines.push(`- ${line}`)
+    lines.push('')
   }
   return redact(lines.join('\n').trimEnd() + '\n')
 }

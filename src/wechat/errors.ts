@@ -4,6 +4,52 @@
  */
 import { redact } from '../redact.js'
 
+/**
+ * The errcodes the action's control flow depends on, by name. The meaning of each (and its source) is in
+ * ERRCODES below and in docs/platform-conformance.md.
+ */
+export const ERRCODE = {
+  SYSTEM_ERROR: -1,
+  INVALID_CREDENTIAL: 40001,
+  INVALID_ACCESS_TOKEN: 40014,
+  ACCESS_TOKEN_EXPIRED: 42001,
+  MINUTE_QUOTA_REACHED: 45011,
+  API_UNAUTHORIZED: 48001,
+  IP_NOT_REGISTERED: 61004,
+  PRIVACY_CHECK_RUNNING: 61039,
+  WECHAT_ID_NOT_FOUND: 85001,
+  TESTER_LIMIT_REACHED: 85002,
+  TESTER_OF_TOO_MANY_APPS: 85003,
+  TESTER_ALREADY_BOUND: 85004,
+  CATEGORY_PROBLEM: 85008,
+  REVIEW_RUNNING: 85009,
+  INVALID_AUDIT_ID: 85012,
+  NOTHING_UNDER_REVIEW: 85019,
+  RELEASE_NOT_ALLOWED: 85020,
+  ALREADY_RELEASED: 85052,
+  DRAFT_OR_TEMPLATE_NOT_FOUND: 85064,
+  TEMPLATE_LIBRARY_FULL: 85065,
+  NO_ONLINE_VERSION: 85079,
+  NOT_APPROVED: 85080,
+  INVALID_GRAY_PERCENTAGE: 85081,
+  GRAY_PERCENTAGE_TOO_LOW: 85082,
+  REVIEW_QUOTA_USED_UP: 85085,
+  MUST_COMMIT_FIRST: 85086,
+  THIRD_PARTY_ONLY: 86000,
+  NO_COMMITTED_CODE: 86001,
+  GRAY_RELEASE_RUNNING: 87011,
+  /** revertcoderelease: this version cannot be rolled back to. */
+  ROLLBACK_FORBIDDEN: 87012,
+  /** undocodeaudit answers the same code when no review is pending (developer community C-0002423c6b85c083bd7a318fd5b800). */
+  NOTHING_TO_WITHDRAW: 87012,
+  WITHDRAW_QUOTA_USED_UP: 87013,
+  SYSTEM_UNSTABLE: 89401,
+  REVIEW_NOT_PENDING: 89402,
+  ALREADY_SPED_UP: 89404,
+  SPEEDUP_QUOTA_USED_UP: 89405,
+  CONCURRENT_LIMIT: 9402202
+} as const
+
 export interface ErrcodeExplanation {
   /** What the platform means by the code, in plain words. */
   meaning: string

@@ -108,7 +108,12 @@ export const grayReleasePlan = z.object({
   create_timestamp: numeric.default(0),
   gray_percentage: numeric.default(0),
   support_debuger_first: flag.default(false),
-  support_experiencer_first: flag.default(false)
+  support_experiencer_first: flag.default(false),
+  /**
+   * When WeChat will release the plan to everyone (预计全量时间, unix seconds), documented on the mini
+   * program's own operation.getGrayReleasePlan page; prefer it over "created + 15 days" when present.
+   */
+  default_finish_timestamp: numeric.optional()
 })
 export type GrayReleasePlan = z.infer<typeof grayReleasePlan>
 

@@ -1,5 +1,4 @@
 /** Decisions that change what everyone gets: full release and rollback. */
-import { formatUtc } from '../report/format.js'
 import {
   baseOutputs,
   decision,
@@ -7,10 +6,20 @@ import {
   grayCheck,
   grayVersionOf,
   recordedFor,
-  refusal
+  refusal,
+  reviewCheck,
+  unknownApprovedVersion
 } from './common.js'
-import { isGrayActive, type Decision, type HistoryEntry, type TargetObservation } from './model.js'
+import {
+  isGrayActive,
+  reviewStatusText,
+  type CheckPlan,
+  type Decision,
+  type HistoryEntry,
+  type TargetObservation
+} from './model.js'
 import type { ReleaseSettings } from './settings.js'
+import { formatUtc } from './time.js'
 
 /** Release the approved version to everyone, after checking it is the version the user means. */
 export function decideRelease(obs: TargetObservation, settings: ReleaseSettings): Decision {
@@ -36,11 +45,13 @@ export function decideRelease(obs: TargetObservation, settings: ReleaseSettings)
   if (review.status === 'none') {
     return refusal(obs, settings, `No version is approved, so ${version} cannot be released (WeChat: 85019).`)
   }
+  const unknown = unknownApprovedVersion(obs)
+  if (unknown) return refusal(obs, settings, unknown)
   if (!approved) {
     return refusal(
       obs,
       settings,
-      `Version ${version} cannot be released: the latest review is of ${review.userVersion ?? 'an unknown version'} and it is ${review.status.replace('_', ' ')}, while WeChat releases only the last approved version (85020).`
+      `Version ${version} cannot be released: the latest review is of ${review.userVersion ?? 'a version WeChat does not name'} and it is ${reviewStatusText(review.status)}, while WeChat releases only the last approved version (85020).`
     )
   }
   if (approved !== version) {
@@ -52,7 +63,7 @@ export function decideRelease(obs: TargetObservation, settings: ReleaseSettings)
   }
 
   const notes: string[] = []
-  const checks = []
+  const checks: CheckPlan[] = []
   let grayStatus = obs.gray.status
   if (isGrayActive(obs.gray)) {
     const inGray = grayVersionOf(obs)
@@ -82,6 +93,13 @@ export function decideRelease(obs: TargetObservation, settings: ReleaseSettings)
       })
     )
   }
+  // The review check says the version is online, as the next sync will find it.
+  const released: TargetObservation = {
+    ...obs,
+    versions: { ...obs.versions, online: { version, at: settings.now } },
+    gray: grayStatus === 'finished' ? { ...obs.gray, status: 'finished', percentage: 100 } : obs.gray
+  }
+  checks.unshift(reviewCheck(released, settings))
   const message = `Released ${version} to everyone.`
   return decision(obs, {
     writes: [{ kind: 'release' }, ...deploymentWrite(settings, version, 'release')],
@@ -115,24 +133,26 @@ export function decideRollback(obs: TargetObservation, settings: ReleaseSettings
       `A gray release${inGray ? ` of ${inGray}` : ''} is running (${obs.gray.percentage} %), and WeChat refuses a rollback meanwhile (87011). Finish it with release or revert-gray first.`
     )
   }
-  const online = obs.versions.online?.version
+  const online = obs.versions.online
   if (!online) return refusal(obs, settings, 'No version is online, so there is nothing to roll back.')
+  const onlineName = online.version
+  // WeChat's list may include the version online (developer community C-0004e8c568cc00397cf463ed061000).
   const targets = (obs.history ?? [])
-    .filter((entry) => entry.userVersion !== online)
+    .filter((entry) => entry.userVersion !== onlineName)
     .sort((a, b) => b.committedAt - a.committedAt)
   const listed = targets.map(describeHistory)
   const historyNote = listed.length > 0 ? `Rollback targets: ${listed.join('; ')}.` : NOTHING_TO_ROLL_BACK
   if (targets.length === 0) return refusal(obs, settings, NOTHING_TO_ROLL_BACK)
+  const from = onlineName ?? 'the online version (WeChat does not report its name)'
 
-  let target: HistoryEntry
   if (settings.rollbackTo) {
-    if (settings.rollbackTo === online) {
+    if (settings.rollbackTo === onlineName) {
       // Already there (a rerun after the rollback went through): converge instead of failing.
-      const message = `Version ${online} is already online; nothing to roll back.`
+      const message = `Version ${onlineName} is already online; nothing to roll back.`
       return decision(obs, {
-        writes: deploymentWrite(settings, online, 'rollback'),
+        writes: deploymentWrite(settings, onlineName, 'rollback'),
         notes: [historyNote],
-        outputs: { ...baseOutputs(obs, online), onlineVersion: online, result: 'unchanged', message }
+        outputs: { ...baseOutputs(obs, onlineName), onlineVersion: onlineName, result: 'unchanged', message }
       })
     }
     const chosen = targets.find((entry) => entry.userVersion === settings.rollbackTo)
@@ -144,14 +164,38 @@ export function decideRollback(obs: TargetObservation, settings: ReleaseSettings
         [historyNote]
       )
     }
-    target = chosen
-  } else {
-    target = targets[0]!
+    return rollbackTo(obs, settings, chosen, from, historyNote, targets, true)
   }
-  const message = `Rolled back from ${online} to ${target.userVersion}.`
+  if (onlineName === undefined) {
+    // Which entry is "previous" cannot be told without the online version's name: WeChat chooses.
+    const message = `Rolled back from ${from} to the version before it, as WeChat chooses it; run sync to see which version is online now.`
+    return decision(obs, {
+      writes: [{ kind: 'revertcoderelease' }],
+      notes: [historyNote],
+      outputs: {
+        ...baseOutputs(obs),
+        rollbackTargets: targets.map((entry) => entry.userVersion),
+        result: 'rolled-back',
+        message
+      }
+    })
+  }
+  return rollbackTo(obs, settings, targets[0]!, from, historyNote, targets, false)
+}
+
+function rollbackTo(
+  obs: TargetObservation,
+  settings: ReleaseSettings,
+  target: HistoryEntry,
+  from: string,
+  historyNote: string,
+  targets: HistoryEntry[],
+  chosen: boolean
+): Decision {
+  const message = `Rolled back from ${from} to ${target.userVersion}.`
   return decision(obs, {
     writes: [
-      settings.rollbackTo
+      chosen
         ? { kind: 'revertcoderelease', appVersion: target.appVersion, userVersion: target.userVersion }
         : { kind: 'revertcoderelease', userVersion: target.userVersion },
       ...deploymentWrite(settings, target.userVersion, 'rollback')
