@@ -103,14 +103,15 @@ export async function observeTarget(
     appid,
     review: reviewFrom(latest),
     gray: grayFrom(plan),
+    // A version WeChat reports without a name (release_version: "") still exists; its name reads as "".
     versions: {
       ...(versionInfo?.exp_info
-        ? { trial: { version: versionInfo.exp_info.exp_version, at: versionInfo.exp_info.exp_time } }
+        ? { trial: { version: versionInfo.exp_info.exp_version ?? '', at: versionInfo.exp_info.exp_time } }
         : {}),
       ...(versionInfo?.release_info
         ? {
             online: {
-              version: versionInfo.release_info.release_version,
+              version: versionInfo.release_info.release_version ?? '',
               at: versionInfo.release_info.release_time
             }
           }
@@ -125,7 +126,8 @@ export async function observeTarget(
       committedAt: entry.commit_time
     }))
   }
-  if (quota) {
+  // A quota reported as 0 of 0 says nothing (seen in the wild): no decision rests on it.
+  if (quota?.known) {
     observation.quota = {
       rest: quota.rest,
       limit: quota.limit,

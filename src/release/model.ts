@@ -3,6 +3,7 @@
  * Nothing here performs I/O: `observe` fills a TargetObservation, `decide` turns it into a Decision,
  * `act` performs the Decision's writes, and `report` renders both.
  */
+import type { ReviewItem } from '../wechat/review-items.js'
 
 export type ReviewStatus = 'none' | 'under_review' | 'approved' | 'rejected' | 'withdrawn' | 'delayed'
 
@@ -99,7 +100,7 @@ export interface TargetObservation {
 
 /** The submit_audit body, in WeChat's field names. */
 export interface SubmitAuditBody {
-  item_list?: Array<Record<string, string | number>>
+  item_list?: ReviewItem[]
   version_desc?: string
   feedback_info?: string
   feedback_stuff?: string

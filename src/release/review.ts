@@ -1,12 +1,9 @@
 /** Decisions about the review: submit (or adopt), withdraw, speed up. */
 import { baseOutputs, decision, refusal, reviewCheck } from './common.js'
 import type { Decision, ReviewObservation, SubmitAuditBody, TargetObservation } from './model.js'
+import { reviewItemProblems } from '../wechat/review-items.js'
 import type { ReleaseSettings, ReviewItem } from './settings.js'
 
-export const MAX_REVIEW_GROUPS = 5
-export const MAX_TAGS = 10
-export const MAX_TAG_LENGTH = 20
-export const MAX_TITLE_LENGTH = 32
 export const MAX_FEEDBACK_LENGTH = 200
 export const MAX_FEEDBACK_MEDIA = 5
 
@@ -15,41 +12,13 @@ function length(text: string): number {
   return [...text].length
 }
 
-/** submit_audit's item_list rules (85006 tags, 85011 title, 85023 count); empty when the items are valid. */
+/** submit_audit's item_list rules (categories, 1 to 5 items, tags, title); empty when the items are valid. */
 export function validateReviewItems(items: ReviewItem[]): string[] {
-  const errors: string[] = []
-  if (items.length === 0)
-    errors.push('review-items: give 1 to 5 groups, or leave the input out (WeChat 85023)')
-  if (items.length > MAX_REVIEW_GROUPS) {
-    errors.push(
-      `review-items: at most ${MAX_REVIEW_GROUPS} groups are allowed by WeChat, got ${items.length}`
-    )
-  }
-  items.forEach((item, index) => {
-    const where = `review-items item ${index + 1}`
-    if (!item.address?.trim()) errors.push(`${where}: address (the page path) is required`)
-    const tags = (item.tag ?? '').split(/\s+/).filter(Boolean)
-    if (tags.length > MAX_TAGS) errors.push(`${where}: at most ${MAX_TAGS} tags, got ${tags.length}`)
-    for (const tag of tags) {
-      if (length(tag) > MAX_TAG_LENGTH) {
-        errors.push(`${where}: tag "${tag}" is longer than ${MAX_TAG_LENGTH} characters`)
-      }
-    }
-    if (item.title !== undefined && length(item.title) > MAX_TITLE_LENGTH) {
-      errors.push(`${where}: title is longer than ${MAX_TITLE_LENGTH} characters (${length(item.title)})`)
-    }
-  })
-  return errors
+  return reviewItemProblems(items).map((problem) => `review-items: ${problem}`)
 }
 
-function itemList(items: ReviewItem[]): Array<Record<string, string | number>> {
-  return items.map((item) => {
-    const entry: Record<string, string | number> = {}
-    for (const [key, value] of Object.entries(item)) {
-      if (value !== undefined && value !== '') entry[key] = value as string | number
-    }
-    return entry
-  })
+function itemList(items: ReviewItem[]): ReviewItem[] {
+  return items.map((item) => ({ ...item }))
 }
 
 const PENDING: ReadonlyArray<ReviewObservation['status']> = ['under_review', 'delayed']

@@ -2,23 +2,13 @@
  * What the release decisions need from the validated inputs. The command layer fills it; the decisions
  * never read inputs, the environment or the clock themselves (`now` is passed in).
  */
+import type { ReviewItem } from '../wechat/review-items.js'
 import type { GraySchedule } from './schedule.js'
+
+export type { ReviewItem }
 
 export type ReleaseCommand =
   'submit' | 'sync' | 'release' | 'gray' | 'revert-gray' | 'rollback' | 'withdraw' | 'speedup'
-
-/** One review group of submit_audit's item_list (tags space-separated, as WeChat takes them). */
-export interface ReviewItem {
-  address: string
-  tag?: string
-  title?: string
-  first_class?: string
-  second_class?: string
-  third_class?: string
-  first_id?: number
-  second_id?: number
-  third_id?: number
-}
 
 export interface HealthGate {
   /** More error groups than this that exist only in the gray version fail the gate. */
