@@ -26,7 +26,7 @@ import type {
 } from '../src/release/model.js'
 import { parseRecorded } from '../src/release/recorded.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
-import type { ReleaseSettings } from '../src/release/settings.js'
+import type { ReleaseSettings, ReviewItem } from '../src/release/settings.js'
 /** jest 29's it.each types want mutable rows; `as const` tables are readonly. */
 const mutable = <T extends readonly unknown[]>(rows: readonly T[]): Array<[...T]> =>
   rows.map((row) => [...row] as [...T])
@@ -92,35 +92,43 @@ const writeOf = <K extends PlannedWrite['kind']>(decision: Decision, kind: K) =>
   decision.writes.find((write): write is Extract<PlannedWrite, { kind: K }> => write.kind === kind)
 
 describe('validateReviewItems', () => {
+  const category = { first_class: '工具', second_class: '效率', first_id: 287, second_id: 612 }
   it.each([
-    ['valid', [{ address: 'pages/index/index', tag: 'shop food', title: '首页' }], []],
-    ['no groups', [], ['review-items: give 1 to 5 groups, or leave the input out (WeChat 85023)']],
+    ['valid', [{ ...category, address: 'pages/index/index', tag: 'shop food', title: '首页' }], []],
+    ['valid without a page', [category], []],
+    ['no groups', [], ['review-items: is an empty list: give 1 to 5 items, or leave the input out']],
     [
       'six groups',
-      Array.from({ length: 6 }, () => ({ address: 'a' })),
-      ['review-items: at most 5 groups are allowed by WeChat, got 6']
+      Array.from({ length: 6 }, () => category),
+      ['review-items: holds 6 items; WeChat takes at most 5']
     ],
-    ['no address', [{ address: ' ' }], ['review-items item 1: address (the page path) is required']],
+    [
+      'no category',
+      [{ address: 'pages/index/index' }],
+      [
+        'review-items: item 1: first_class is required: copy it from get_category (the categories configured for the mini program)'
+      ]
+    ],
     [
       'eleven tags',
-      [{ address: 'a', tag: 'a b c d e f g h i j k' }],
-      ['review-items item 1: at most 10 tags, got 11']
+      [{ ...category, tag: 'a b c d e f g h i j k' }],
+      ['review-items: item 1: tag holds 11 tags; WeChat allows at most 10']
     ],
     [
       'a long tag',
-      [{ address: 'a', tag: 'ok abcdefghijklmnopqrstu' }],
-      ['review-items item 1: tag "abcdefghijklmnopqrstu" is longer than 20 characters']
+      [{ ...category, tag: 'ok abcdefghijklmnopqrstu' }],
+      ['review-items: item 1: tag "abcdefghijklmnopqrstu" is longer than 20 characters']
     ],
     [
       'a long title, counted in characters',
       [
-        { address: 'a', title: '标'.repeat(32) },
-        { address: 'b', title: 'x'.repeat(33) }
+        { ...category, title: '标'.repeat(32) },
+        { ...category, title: 'x'.repeat(33) }
       ],
-      ['review-items item 2: title is longer than 32 characters (33)']
+      ['review-items: item 2: title is longer than 32 characters']
     ]
   ])('%s', (_name, items, errors) => {
-    expect(validateReviewItems(items)).toEqual(errors)
+    expect(validateReviewItems(items as ReviewItem[])).toEqual(errors)
   })
 })
 
@@ -131,7 +139,16 @@ describe('decideSubmit', () => {
     const decision = decideSubmit(
       observe(),
       submit({
-        reviewItems: [{ address: 'pages/index/index', tag: 'shop', first_class: '工具', first_id: 1 }],
+        reviewItems: [
+          {
+            address: 'pages/index/index',
+            tag: 'shop',
+            first_class: '工具',
+            second_class: '效率',
+            first_id: 287,
+            second_id: 612
+          }
+        ],
         reviewNotes: 'Fixes checkout',
         privacy: { privacyApiNotUse: true }
       })
@@ -141,7 +158,16 @@ describe('decideSubmit', () => {
       {
         kind: 'submit_audit',
         body: {
-          item_list: [{ address: 'pages/index/index', tag: 'shop', first_class: '工具', first_id: 1 }],
+          item_list: [
+            {
+              address: 'pages/index/index',
+              tag: 'shop',
+              first_class: '工具',
+              second_class: '效率',
+              first_id: 287,
+              second_id: 612
+            }
+          ],
           version_desc: 'Fixes checkout',
           privacy_api_not_use: true
         }
@@ -199,8 +225,12 @@ describe('decideSubmit', () => {
     [
       'invalid review items',
       observe(),
-      submit({ reviewItems: [{ address: 'a', title: 'x'.repeat(40) }] }),
-      'review-items item 1: title is longer than 32 characters (40)'
+      submit({
+        reviewItems: [
+          { first_class: '工具', second_class: '效率', first_id: 287, second_id: 612, title: 'x'.repeat(40) }
+        ]
+      }),
+      'review-items: item 1: title is longer than 32 characters'
     ],
     [
       'too many feedback media',

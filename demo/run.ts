@@ -264,7 +264,8 @@ function storyline(demo: Demo): Array<() => StepPlan> {
         command: 'submit',
         ...platform,
         ...build,
-        'review-items': '- address: pages/index/index\n  tag: shop\n  title: Home',
+        'review-items':
+          '- address: pages/index/index\n  tag: shop\n  title: Home\n  first_class: 商家自营\n  second_class: 百货\n  first_id: 304\n  second_id: 305',
         'review-notes': 'Adds the order page'
       },
       expect: (run, _changes, expect) => {

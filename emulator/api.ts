@@ -337,8 +337,8 @@ export function createApiHandler(deps: ApiServerDeps): {
         return
       }
       if (active.reply !== undefined) {
-        sendJson(response, 200, active.reply)
-        finish(200, undefined)
+        sendJson(response, active.httpStatus ?? 200, active.reply)
+        finish(active.httpStatus ?? 200, undefined)
         return
       }
       if (active.dropConnection) {

@@ -37,8 +37,8 @@ export interface FaultSpec {
    */
   afterCommit?: boolean
   /**
-   * Answer HTTP 200 with exactly this JSON value, e.g. `{"errcode": "", "errmsg": "ok"}`: a reply in a
-   * shape the documents do not give (a hostile or broken relay, or the platform on a bad day).
+   * Answer with exactly this JSON value (HTTP 200, or `httpStatus`), e.g. `{"errcode": "", "errmsg": "ok"}`:
+   * a reply in a shape the documents do not give (a hostile or broken relay, or the platform on a bad day).
    */
   reply?: unknown
   /** Answer with a redirect (HTTP 302) to this address, as a misconfigured or hostile relay might. */

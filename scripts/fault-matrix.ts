@@ -238,6 +238,7 @@ async function submitScenario(context: CellContext): Promise<Scenario> {
       ...platform,
       route: 'direct',
       'project-path': directProjectFor(appid),
+      'allow-paths-outside-workspace': 'true',
       'private-key': context.devKey,
       proxy: world.servicewechat.proxyUrl
     },

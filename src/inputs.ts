@@ -200,7 +200,7 @@ const mapping = () =>
   structured().transform((value, ctx) => {
     if (value === undefined || value === null) return undefined
     if (typeof value !== 'object' || Array.isArray(value))
-      return issue(ctx, 'must be a mapping (YAML or JSON)')
+      return issue(ctx, 'must be an object (YAML or JSON)')
     return value as Record<string, unknown>
   })
 

@@ -68,8 +68,8 @@ export function planGray(
       `gray-percent must be an integer from 0 to 100, got ${percent} (WeChat: 85081).`
     )
   }
-  const online = obs.versions.online?.version
-  if (!online) {
+  // An online version WeChat reports without its name (release_version "") still exists.
+  if (!obs.versions.online) {
     return refusal(
       obs,
       settings,
