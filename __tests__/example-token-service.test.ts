@@ -20,6 +20,7 @@ const held = {
   ])
 }
 let storeFails = false
+const storeErrors: unknown[] = []
 const store: TokenStore = {
   componentToken: () => held.component,
   authorizerToken: async (appid) => {
@@ -32,7 +33,9 @@ let server: Server
 let url: string
 
 beforeAll(async () => {
-  server = createServer(createTokenService({ secret: SECRET, store, now: () => NOW }))
+  server = createServer(
+    createTokenService({ secret: SECRET, store, now: () => NOW, onError: (error) => storeErrors.push(error) })
+  )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`
 })
@@ -99,6 +102,7 @@ describe('example token service', () => {
     const reply = await ask(`?appid=${APPID}`)
     storeFails = false
     expect(reply).toEqual(expect.objectContaining({ status: 500, body: { error: 'the token store failed' } }))
+    expect(String(storeErrors[0])).toMatch(/redis:\/\/user:password@cache\.internal refused/)
   })
 
   it('refuses a short secret', () => {

@@ -12,6 +12,7 @@ import {
   type RequestLog,
   type RequestLogEntry
 } from './control.js'
+import { NOT_JSON, parseJsonOr } from './json.js'
 import { QR_CODE_JPEG, requestId } from './seed.js'
 import { WxError, isPlainObject, type EmulatorState, type TokenRecord } from './state.js'
 
@@ -288,11 +289,8 @@ export function createApiHandler(deps: ApiServerDeps): {
     let parsed: unknown
     let parseFailed = false
     if (raw.length > 0) {
-      try {
-        parsed = JSON.parse(raw.toString('utf8'))
-      } catch {
-        parseFailed = true
-      }
+      parsed = parseJsonOr(raw.toString('utf8'), NOT_JSON)
+      parseFailed = parsed === NOT_JSON
     }
     const tokenParam =
       path === '/cgi-bin/component/api_authorizer_token'
@@ -455,12 +453,8 @@ export function createApiHandler(deps: ApiServerDeps): {
       const url = new URL(request.url ?? '/', 'http://emulator.local')
       const respond = async (): Promise<void> => {
         if (url.pathname.startsWith('/__emulator/')) {
-          let body: unknown
-          try {
-            body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined
-          } catch {
-            return sendJson(response, 400, { error: 'the body must be JSON' })
-          }
+          const body = raw.length > 0 ? parseJsonOr(raw.toString('utf8'), NOT_JSON) : undefined
+          if (body === NOT_JSON) return sendJson(response, 400, { error: 'the body must be JSON' })
           const operation = url.pathname.slice('/__emulator/'.length)
           const reply = handleControlRequest(
             deps.control,

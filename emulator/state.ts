@@ -5,6 +5,7 @@
  * `{errcode, errmsg}`. Time comes only from the EmulatedClock.
  */
 import { beijingDay, beijingMonth, type EmulatedClock } from './clock.js'
+import { parseJsonOr } from './json.js'
 import {
   AUTHORIZED_APPS,
   CATEGORIES,
@@ -567,13 +568,7 @@ export class EmulatorState {
     const template = this.templates.find((candidate) => candidate.templateId === templateId)
     if (!template) throw new WxError(85014, 'template not exist')
     const extJson = body.ext_json ?? '{}'
-    let ext: unknown
-    try {
-      if (typeof extJson !== 'string') throw new Error('not a string')
-      ext = JSON.parse(extJson)
-    } catch {
-      throw new WxError(85048, 'parse ext_json fail')
-    }
+    const ext = typeof extJson === 'string' ? parseJsonOr(extJson, undefined) : undefined
     if (!isPlainObject(ext)) throw new WxError(85048, 'parse ext_json fail')
     const userVersion = optionalString(body, 'user_version')
     if (!userVersion || userVersion.length > 64)
@@ -1365,11 +1360,7 @@ function normalizeFiles(files: Map<string, Buffer>): Map<string, Buffer> {
 function readJsonFile(files: Map<string, Buffer>, name: string): unknown {
   const data = files.get(name)
   if (!data) return undefined
-  try {
-    return JSON.parse(data.toString('utf8'))
-  } catch {
-    return undefined
-  }
+  return parseJsonOr(data.toString('utf8'), undefined)
 }
 
 /** Main-package and subpackage pages from the package's app.json (or the compiled app-config.json). */

@@ -18,6 +18,8 @@ export interface TokenServiceOptions {
   store: TokenStore
   /** Unix seconds; injectable for tests. */
   now?: () => number
+  /** Where a failing store's error goes (the caller gets only a 500); default console.error. */
+  onError?: (error: unknown) => void
 }
 
 export function createTokenService(

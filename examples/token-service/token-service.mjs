@@ -26,7 +26,7 @@ const APPID = /^wx[0-9a-f]{16}$/
  *   componentToken(): Promise<HeldToken | undefined> | HeldToken | undefined,
  *   authorizerToken(appid: string): Promise<HeldToken | undefined> | HeldToken | undefined
  * }} TokenStore  Where the platform server keeps its current tokens (a database, Redis, memory).
- * @typedef {{ secret: string, store: TokenStore, now?: () => number }} TokenServiceOptions
+ * @typedef {{ secret: string, store: TokenStore, now?: () => number, onError?: (error: unknown) => void }} TokenServiceOptions
  */
 
 /** Compares secrets in constant time (hashes first, so lengths cannot be told apart either). */
@@ -57,6 +57,7 @@ export function createTokenService(options) {
     throw new Error('createTokenService needs a secret of at least 16 characters')
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
+  const onError = options.onError ?? ((error) => console.error('token service: the store failed', error))
 
   /** The reply for a held token, or undefined when there is none or it has expired. */
   const grant = (field, held) => {
@@ -94,8 +95,10 @@ export function createTokenService(options) {
       return reply
         ? send(response, 200, reply)
         : send(response, 503, { error: 'the server holds no current token for this appid' })
-    } catch {
-      // The store failed: say so without its details (they may name hosts or credentials).
+    } catch (error) {
+      // The store failed: the caller learns only that; the details (which may name hosts or credentials) go to
+      // the server's own log.
+      onError(error)
       if (!response.headersSent) send(response, 500, { error: 'the token store failed' })
       else response.destroy()
     }

@@ -26,13 +26,8 @@ export interface EndpointCheck {
  * The message never repeats the URL itself, which may carry credentials.
  */
 export function checkEndpointUrl(input: EndpointInput, value: string): EndpointCheck | { error: string } {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    // new URL throws only TypeError for an unparsable address; nothing else can reach here.
-    return { error: 'must be an absolute http(s) URL' }
-  }
+  if (!URL.canParse(value)) return { error: 'must be an absolute http(s) URL' }
+  const url = new URL(value)
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return { error: `must be an https URL (got the scheme "${url.protocol.replace(/:$/, '')}")` }
   }
@@ -65,11 +60,8 @@ export function stripUserinfo(text: string): string {
 
 /** Origin and path of a URL: no userinfo, no query (queries carry tokens). */
 export function describeUrl(url: string | URL): string {
-  try {
-    const parsed = typeof url === 'string' ? new URL(url) : url
-    return `${parsed.origin}${parsed.pathname}`
-  } catch {
-    // Not a URL (a relative Location header, say): show nothing of it rather than something secret.
-    return '(an address that is not a URL)'
-  }
+  // Not a URL (a garbled Location header, say): show nothing of it rather than something secret.
+  if (typeof url === 'string' && !URL.canParse(url)) return '(an address that is not a URL)'
+  const parsed = typeof url === 'string' ? new URL(url) : url
+  return `${parsed.origin}${parsed.pathname}`
 }
