@@ -136,19 +136,18 @@ describe('decideSubmit', () => {
   const submit = (patch: Partial<ReleaseSettings> = {}) => configure({ command: 'submit', ...patch })
 
   it('submits a new version with the review items and notes, and opens the review check', () => {
+    const item = {
+      address: 'pages/index/index',
+      tag: 'shop',
+      first_class: '工具',
+      second_class: '效率',
+      first_id: 287,
+      second_id: 612
+    }
     const decision = decideSubmit(
       observe(),
       submit({
-        reviewItems: [
-          {
-            address: 'pages/index/index',
-            tag: 'shop',
-            first_class: '工具',
-            second_class: '效率',
-            first_id: 287,
-            second_id: 612
-          }
-        ],
+        reviewItems: [item],
         reviewNotes: 'Fixes checkout',
         privacy: { privacyApiNotUse: true }
       })
@@ -158,16 +157,7 @@ describe('decideSubmit', () => {
       {
         kind: 'submit_audit',
         body: {
-          item_list: [
-            {
-              address: 'pages/index/index',
-              tag: 'shop',
-              first_class: '工具',
-              second_class: '效率',
-              first_id: 287,
-              second_id: 612
-            }
-          ],
+          item_list: [item],
           version_desc: 'Fixes checkout',
           privacy_api_not_use: true
         }

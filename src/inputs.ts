@@ -90,17 +90,6 @@ const textOr = (fallback: string) =>
     .optional()
     .transform((value) => value ?? fallback)
 
-const bool = (fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return fallback
-      if (/^(true|True|TRUE)$/.test(value)) return true
-      if (/^(false|False|FALSE)$/.test(value)) return false
-      return issue(ctx, `must be true or false, got "${value}"`)
-    })
-
 const optionalBool = () =>
   z
     .string()
@@ -111,6 +100,8 @@ const optionalBool = () =>
       if (/^(false|False|FALSE)$/.test(value)) return false
       return issue(ctx, `must be true or false, got "${value}"`)
     })
+
+const bool = (fallback: boolean) => optionalBool().transform((value) => value ?? fallback)
 
 const optionalInt = (min: number, max: number) =>
   z
