@@ -70,7 +70,7 @@ async function componentToken(emu: RunningEmulator): Promise<string> {
     body: {
       component_appid: credentials.componentAppid,
       component_appsecret: credentials.componentAppsecret,
-      component_verify_ticket: credentials.componentVerifyTicket
+      component_verify_ticket: emu.control.currentVerifyTicket()
     }
   })
   return reply.json.component_access_token as string
@@ -594,7 +594,7 @@ describe('request log', () => {
       body: {
         component_appid: credentials.componentAppid,
         component_appsecret: credentials.componentAppsecret,
-        component_verify_ticket: credentials.componentVerifyTicket
+        component_verify_ticket: emu.control.currentVerifyTicket()
       }
     })
     const token = await authorizerToken(emu)

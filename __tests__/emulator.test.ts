@@ -61,7 +61,7 @@ async function componentToken(emu: RunningEmulator): Promise<string> {
     body: {
       component_appid: credentials.componentAppid,
       component_appsecret: credentials.componentAppsecret,
-      component_verify_ticket: credentials.componentVerifyTicket
+      component_verify_ticket: emu.control.currentVerifyTicket()
     }
   })
   return reply.json.component_access_token as string
@@ -157,7 +157,7 @@ describe('tokens', () => {
     const good = {
       component_appid: credentials.componentAppid,
       component_appsecret: credentials.componentAppsecret,
-      component_verify_ticket: credentials.componentVerifyTicket
+      component_verify_ticket: emu.control.currentVerifyTicket()
     }
     const path = '/cgi-bin/component/api_component_token'
     const granted = await call(emu, 'POST', path, { body: good })
@@ -174,11 +174,71 @@ describe('tokens', () => {
     expect(
       errcodeOf(await call(emu, 'POST', path, { body: { ...good, component_verify_ticket: 'ticket@@@x' } }))
     ).toBe(61006)
+    // WeChat pushes a ticket every 10 minutes and each lives 12 hours (ComponentAccessToken.md).
+    const first = good.component_verify_ticket
+    emu.control.advance(600)
+    const pushed = emu.control.currentVerifyTicket()
+    expect(pushed).not.toBe(first)
+    expect(
+      (await call(emu, 'POST', path, { body: { ...good, component_verify_ticket: first } })).json
+    ).toHaveProperty('component_access_token')
+    emu.control.advance(12 * 3600 - 600)
+    expect(
+      errcodeOf(await call(emu, 'POST', path, { body: { ...good, component_verify_ticket: first } }))
+    ).toBe(61005)
+    expect(
+      (await call(emu, 'POST', path, { body: { ...good, component_verify_ticket: pushed } })).json
+    ).toHaveProperty('component_access_token')
     const fresh = emu.control.rotateVerifyTicket()
-    expect(errcodeOf(await call(emu, 'POST', path, { body: good }))).toBe(61005)
     expect(
       (await call(emu, 'POST', path, { body: { ...good, component_verify_ticket: fresh } })).json
     ).toHaveProperty('component_access_token')
+  })
+
+  it('minting a component token cuts the previous one to five more minutes', async () => {
+    const emu = await emulator()
+    const { credentials } = emu
+    const held = emu.control.serverComponentToken()
+    const templates = () => call(emu, 'GET', '/wxa/gettemplatelist', { token: held })
+    expect(errcodeOf(await templates())).toBe(0)
+    // Someone else mints (a CI job with the platform's secret and ticket, as the action once did).
+    await call(emu, 'POST', '/cgi-bin/component/api_component_token', {
+      body: {
+        component_appid: credentials.componentAppid,
+        component_appsecret: credentials.componentAppsecret,
+        component_verify_ticket: emu.control.currentVerifyTicket()
+      }
+    })
+    emu.control.advance(299)
+    expect(errcodeOf(await templates())).toBe(0)
+    expect(emu.control.serverComponentTokenValid()).toBe(true)
+    emu.control.advance(2)
+    expect(errcodeOf(await templates())).toBe(42001)
+    expect(emu.control.serverComponentTokenValid()).toBe(false)
+  })
+
+  it('the token service hands out the component token the server holds, minting only when it has none', async () => {
+    const emu = await emulator()
+    const ask = async () => {
+      const response = await fetch(`${emu.credentials.tokenServiceUrl}?component=1`, {
+        headers: { authorization: `Bearer ${emu.credentials.tokenServiceSecret}` }
+      })
+      expect(response.status).toBe(200)
+      return (await response.json()) as { component_access_token: string; expires_in: number }
+    }
+    const first = await ask()
+    expect(first).toEqual({
+      component_access_token: expect.stringMatching(/^emu-token-component-/),
+      expires_in: 7200
+    })
+    emu.control.advance(3600)
+    expect(await ask()).toEqual({ component_access_token: first.component_access_token, expires_in: 3600 })
+    emu.control.advance(3500) // near expiry: the server mints a new one with the latest ticket
+    const renewed = await ask()
+    expect(renewed.component_access_token).not.toBe(first.component_access_token)
+    expect(
+      emu.control.requests().filter((entry) => entry.path === '/cgi-bin/component/api_component_token')
+    ).toEqual([])
   })
 
   it('authorizer token from a refresh token; 61023 for a wrong one; only a component token may ask', async () => {
@@ -344,7 +404,7 @@ describe('review', () => {
     expect(emu.control.auditCount(APP)).toBe(1)
   })
 
-  it('checks item_list: 1–5 entries, tags, title, page, category', async () => {
+  it('checks item_list: 1–5 entries, tags, title, page, and a category on every item', async () => {
     const emu = await emulator()
     const token = await authorizerToken(emu)
     directUpload(emu, '1.0.0')
@@ -366,7 +426,11 @@ describe('review', () => {
       [[{ ...item, title: 'x'.repeat(33) }], 85011],
       [[{ ...item, address: 'pages/missing/missing' }], 85007],
       [[{ ...item, second_id: 999 }], 85008],
-      [[{ address: 'pages/index/index', tag: 'a', first_class: '商家自营' }], 85008]
+      [[{ address: 'pages/index/index', tag: 'a', first_class: '商家自营' }], 85008],
+      // "类目是必填的": an item without its category is refused, also when it names a page.
+      [[{ address: 'pages/logs/logs', tag: 'logs' }], 85008],
+      [[{ ...item, first_id: undefined, second_id: undefined }], 85008],
+      [[{ ...item, second_class: '' }], 85008]
     ]
     for (const [itemList, errcode] of cases) {
       expect([itemList, errcodeOf(await submit(emu, token, { item_list: itemList }))]).toEqual([
@@ -375,12 +439,9 @@ describe('review', () => {
       ])
     }
     expect(emu.control.auditCount(APP)).toBe(0)
+    const { address: _address, tag: _tag, title: _title, ...category } = item
     const ok = await submit(emu, token, {
-      item_list: [
-        item,
-        { ...item, first_id: undefined, second_id: undefined },
-        { address: 'pages/logs/logs', tag: 'logs' }
-      ]
+      item_list: [item, category, { ...category, address: 'pages/logs/logs', tag: 'logs' }]
     })
     expect(ok.json.errcode).toBe(0)
     expect(emu.control.state().apps[APP]?.audits[0]?.itemList).toHaveLength(3)
@@ -415,11 +476,14 @@ describe('review', () => {
     expect(emu.control.state().quota.rest).toBe(1)
   })
 
-  it('withdrawals: status 3, at most 5 a day and 10 a month (87013); 85019 with nothing to withdraw', async () => {
+  it('withdrawals: status 3, at most 5 a day and 10 a month (87013); 87012 with nothing to withdraw', async () => {
     const emu = await emulator({ auditQuota: 30, startTime: 1767225600 + 2 * DAY })
     const token = await authorizerToken(emu)
     directUpload(emu, '1.0.0')
+    expect(errcodeOf(await call(emu, 'GET', '/wxa/undocodeaudit', { token }))).toBe(87012)
+    emu.control.setReplyVariants({ undoNothingPendingErrcode: 85019 })
     expect(errcodeOf(await call(emu, 'GET', '/wxa/undocodeaudit', { token }))).toBe(85019)
+    emu.control.setReplyVariants({ undoNothingPendingErrcode: 87012 })
     const withdraw = async (): Promise<unknown> => {
       const fresh = await authorizerToken(emu)
       expect(errcodeOf(await submit(emu, fresh))).toBe(0)
@@ -599,7 +663,8 @@ describe('gray release', () => {
         create_timestamp: emu.control.now(),
         gray_percentage: 0,
         support_debuger_first: false,
-        support_experiencer_first: true
+        support_experiencer_first: true,
+        default_finish_timestamp: emu.control.now() + 15 * 86400
       }
     })
     expect(errcodeOf(await gray({ gray_percentage: 0, support_debuger_first: true }))).toBe(85082)
@@ -774,5 +839,55 @@ describe('rollback', () => {
     expect(errcodeOf(await toVersion('99'))).toBe(87012)
     expect(errcodeOf(await toVersion('abc'))).toBe(40097)
     expect((await history()).map((version) => version.user_version)).toEqual(['1.4.0', '1.3.0', '1.1.0'])
+  })
+})
+
+describe('reply variants and relay faults', () => {
+  it('switches reply variants per test, over HTTP too, and refuses unknown ones', async () => {
+    const emu = await emulator()
+    const post = (operation: string, body: unknown) =>
+      fetch(`${emu.url}/__emulator/${operation}`, { method: 'POST', body: JSON.stringify(body) })
+    const set = await post('setReplyVariants', { quotaZero: true, dateSkewSeconds: 3600 })
+    expect(set.status).toBe(200)
+    expect(await set.json()).toMatchObject({
+      quotaZero: true,
+      dateSkewSeconds: 3600,
+      latestAuditWithoutAuditid: false
+    })
+    const token = await authorizerToken(emu)
+    const quota = await call(emu, 'GET', '/wxa/queryquota', { token })
+    expect(quota.json).toMatchObject({ rest: 0, limit: 0 })
+    expect(Date.parse(quota.headers.get('date') ?? '')).toBe((emu.control.now() + 3600) * 1000)
+    // The snapshot keeps the real quota: only the reply varies.
+    expect(emu.control.state().quota.limit).toBeGreaterThan(0)
+    expect((await post('setReplyVariants', { noSuchVariant: true })).status).toBe(400)
+    expect((await post('setReplyVariants', { quotaZero: 'yes' })).status).toBe(400)
+  })
+
+  it('answers a verbatim reply, a redirect or an oversized body where a fault says so', async () => {
+    const emu = await emulator()
+    const token = await authorizerToken(emu)
+    emu.control.injectFault({ path: '/wxa/getversioninfo', reply: { errcode: '', errmsg: 'ok' } })
+    expect((await call(emu, 'POST', '/wxa/getversioninfo', { token, body: {} })).json).toEqual({
+      errcode: '',
+      errmsg: 'ok'
+    })
+    emu.control.injectFault({ path: '/wxa/getversioninfo', redirectTo: 'https://elsewhere.example/x' })
+    const moved = await fetch(`${emu.url}/wxa/getversioninfo?access_token=${token}`, {
+      method: 'POST',
+      body: '{}',
+      redirect: 'manual'
+    })
+    expect(moved.status).toBe(302)
+    expect(moved.headers.get('location')).toBe('https://elsewhere.example/x')
+    emu.control.injectFault({ path: '/wxa/getversioninfo', oversizedBytes: 1_000_000 })
+    const big = await call(emu, 'POST', '/wxa/getversioninfo', { token, body: {} })
+    expect(big.body.length).toBe(1_000_000)
+    expect(
+      emu.control
+        .requests()
+        .map((entry) => entry.fault)
+        .filter(Boolean)
+    ).toEqual(['reply', 'redirect', 'oversized 1000000 bytes'])
   })
 })

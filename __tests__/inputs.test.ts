@@ -1,15 +1,22 @@
 import { describe, expect, it } from '@jest/globals'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { InputError } from '../src/errors.js'
-import { readInputs, splitList, type InputName } from '../src/inputs.js'
+import { checkPathsInWorkspace, parseVersion, readInputs, splitList } from '../src/inputs.js'
 import { redact, clearSecrets } from '../src/redact.js'
 
 const platform = { 'authorizer-access-token': 'token-for-tests-123456' }
+/** The category part every review item needs. */
+const CATEGORY = '  first_class: 工具\n  second_class: 效率\n  first_id: 287\n  second_id: 612'
 
-function read(values: Partial<Record<InputName, string>>) {
+type Values = Partial<Record<string, string>>
+
+function read(values: Values) {
   return readInputs((name) => values[name] ?? '')
 }
 
-function failure(values: Partial<Record<InputName, string>>): InputError {
+function failure(values: Values): InputError {
   try {
     read(values)
   } catch (error) {
@@ -56,11 +63,56 @@ describe('readInputs: defaults', () => {
       command: 'submit',
       ...platform,
       'review-items':
-        '- address: pages/index/index\n  tag: [shop, cart]\n  first_class: 工具\n  second_class: 效率\n  first_id: 1\n  second_id: 2\n  title: Home'
+        '- address: pages/index/index\n  tag: [shop, cart]\n  first_class: 工具\n  second_class: 效率\n  first_id: 1\n  second_id: "2"\n  title: Home'
     })
     expect(inputs.reviewItems).toEqual([
-      expect.objectContaining({ address: 'pages/index/index', tag: 'shop cart', first_id: 1, second_id: 2 })
+      {
+        address: 'pages/index/index',
+        tag: 'shop cart',
+        first_class: '工具',
+        second_class: '效率',
+        first_id: 1,
+        second_id: 2,
+        title: 'Home'
+      }
     ])
+  })
+
+  it('takes review items without a page, tag or title: only the category is required', () => {
+    const inputs = read({ command: 'submit', ...platform, 'review-items': `-\n${CATEGORY}` })
+    expect(inputs.reviewItems).toEqual([
+      { first_class: '工具', second_class: '效率', first_id: 287, second_id: 612 }
+    ])
+    expect(read({ command: 'submit', ...platform, 'review-items': '[]' }).reviewItems).toBeUndefined()
+  })
+
+  it('accepts plain http for loopback addresses only', () => {
+    const local = read({ command: 'sync', ...platform, 'api-base-url': 'http://127.0.0.1:8080/' })
+    expect(local.apiBaseUrl).toBe('http://127.0.0.1:8080')
+    expect(read({ command: 'sync', 'token-url': 'http://localhost:9/t' }).credentials).toEqual({
+      authorizer: { kind: 'token-url', url: 'http://localhost:9/t' },
+      component: { kind: 'token-url', url: 'http://localhost:9/t' }
+    })
+  })
+
+  it('takes the component token from token-url unless component-access-token is given', () => {
+    const given = read({
+      command: 'submit',
+      'token-url': 'https://tokens.example/t',
+      'token-url-secret': 'bearer-secret-123',
+      'component-access-token': 'component-token-123',
+      route: 'template',
+      targets: 'wxa000000000000001'
+    })
+    expect(given.credentials).toEqual({
+      authorizer: { kind: 'token-url', url: 'https://tokens.example/t', secret: 'bearer-secret-123' },
+      component: { kind: 'component-token', token: 'component-token-123' }
+    })
+    const single = read({ command: 'sync', ...platform, 'component-access-token': 'component-token-123' })
+    expect(single.credentials).toEqual({
+      authorizer: { kind: 'authorizer-token', token: 'token-for-tests-123456' },
+      component: { kind: 'component-token', token: 'component-token-123' }
+    })
   })
 
   it('maps refresh tokens per appid and a single token to the one appid', () => {
@@ -71,9 +123,13 @@ describe('readInputs: defaults', () => {
       targets: 'wxa000000000000001, wxa000000000000002',
       'authorizer-refresh-tokens': 'wxa000000000000001: refresh-one-123\nwxa000000000000002: refresh-two-123'
     })
-    expect(many.credentials).toMatchObject({
-      kind: 'component',
-      refreshTokens: { wxa000000000000001: 'refresh-one-123', wxa000000000000002: 'refresh-two-123' }
+    expect(many.credentials).toEqual({
+      authorizer: {
+        kind: 'refresh-tokens',
+        componentAppid: 'wxcafe000000000001',
+        refreshTokens: { wxa000000000000001: 'refresh-one-123', wxa000000000000002: 'refresh-two-123' }
+      },
+      component: { kind: 'component-token', token: 'component-token-123' }
     })
     const one = read({
       command: 'sync',
@@ -82,7 +138,9 @@ describe('readInputs: defaults', () => {
       'component-access-token': 'component-token-123',
       'authorizer-refresh-tokens': 'refresh-single-123'
     })
-    expect(one.credentials).toMatchObject({ refreshTokens: { wxa000000000000001: 'refresh-single-123' } })
+    expect(one.credentials?.authorizer).toMatchObject({
+      refreshTokens: { wxa000000000000001: 'refresh-single-123' }
+    })
   })
 
   it('registers every secret input for redaction', () => {
@@ -102,12 +160,49 @@ describe('readInputs: defaults', () => {
 })
 
 // Each case: inputs → the input named in the error and a fragment of the rule.
-const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegExp]> = [
+const badInputs: Array<[string, Values, string, RegExp]> = [
   [
-    'template route without component credentials',
-    { command: 'submit', 'token-url': 'https://t.example', route: 'template', targets: 'wxa000000000000001' },
-    'component-appid',
-    /template library/
+    'template route without a component token source',
+    { command: 'submit', ...platform, route: 'template', targets: 'wxa000000000000001' },
+    'token-url',
+    /template library, which needs a component_access_token/
+  ],
+  [
+    'the removed component-appsecret',
+    { command: 'sync', ...platform, 'component-appsecret': 'component-secret-123' },
+    'component-appsecret',
+    /never mints a component_access_token.*token-url.*component-access-token/
+  ],
+  [
+    'the removed component-verify-ticket',
+    { command: 'sync', 'token-url': 'https://t.example', 'component-verify-ticket': 'ticket@@@123456' },
+    'component-verify-ticket',
+    /12 hours/
+  ],
+  [
+    'plain http to a remote api-base-url',
+    { command: 'sync', ...platform, 'api-base-url': 'http://relay.example.com' },
+    'api-base-url',
+    /plain http to relay\.example\.com.*loopback addresses only/
+  ],
+  [
+    'plain http to a remote token-url',
+    { command: 'sync', 'token-url': 'http://10.0.0.8/token' },
+    'token-url',
+    /plain http to 10\.0\.0\.8/
+  ],
+  [
+    'credentials in token-url',
+    { command: 'sync', 'token-url': 'https://user:pa55word@tokens.example/t' },
+    'token-url',
+    /user name or password; put the bearer secret in token-url-secret/
+  ],
+  ['token-url scheme', { command: 'sync', 'token-url': 'ftp://tokens.example/t' }, 'token-url', /https/],
+  [
+    'allow-paths-outside-workspace value',
+    { command: 'upload', 'allow-paths-outside-workspace': 'yes' },
+    'allow-paths-outside-workspace',
+    /true or false/
   ],
   [
     'direct route with several targets',
@@ -157,7 +252,12 @@ const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegE
     'compile-settings',
     /YAML/
   ],
-  ['api-base-url', { command: 'sync', ...platform, 'api-base-url': 'relay' }, 'api-base-url', /URL/],
+  [
+    'api-base-url',
+    { command: 'sync', ...platform, 'api-base-url': 'relay' },
+    'api-base-url',
+    /absolute http\(s\) URL/
+  ],
   [
     'wechat timeout',
     { command: 'sync', ...platform, 'wechat-timeout-seconds': '0' },
@@ -166,22 +266,33 @@ const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegE
   ],
   ['token-url', { command: 'sync', 'token-url': 'tokens' }, 'token-url', /URL/],
   [
-    'two credential kinds',
+    'two sources of authorizer tokens',
     { command: 'sync', ...platform, 'token-url': 'https://t.example' },
-    'token-url',
-    /only one kind/
+    'authorizer-access-token',
+    /one source of authorizer tokens, not both token-url and authorizer-access-token/
   ],
   [
-    'component without secret',
-    { command: 'sync', 'component-appid': 'wxcafe000000000001' },
-    'component-appsecret',
-    /component-access-token/
-  ],
-  [
-    'component token without appid',
+    'a component token alone',
     { command: 'sync', 'component-access-token': 'ct-123456' },
+    'component-access-token',
+    /only the template library/
+  ],
+  [
+    'refresh tokens without component-appid',
+    { command: 'sync', appid: 'wxa000000000000001', 'authorizer-refresh-tokens': 'r-123456' },
     'component-appid',
-    /required/
+    /required with authorizer-refresh-tokens/
+  ],
+  [
+    'refresh tokens without a component token',
+    {
+      command: 'sync',
+      appid: 'wxa000000000000001',
+      'component-appid': 'wxcafe000000000001',
+      'authorizer-refresh-tokens': 'r-123456'
+    },
+    'component-access-token',
+    /never mints a component_access_token/
   ],
   [
     'refresh tokens for an unknown target',
@@ -247,49 +358,59 @@ const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegE
       'review-items': JSON.stringify(Array.from({ length: 6 }, () => ({ address: 'p' })))
     },
     'review-items',
-    /at most 5 groups/
+    /holds 6 items; WeChat takes at most 5/
   ],
   [
-    'review item without a category',
-    { command: 'submit', ...platform, 'review-items': '- tag: a' },
+    'review item without its category',
+    { command: 'submit', ...platform, 'review-items': '- address: pages/index/index\n  tag: a' },
     'review-items',
-    /item 1.first_class/
+    /^Input "review-items": item 1: first_class is required: copy it from get_category/
+  ],
+  [
+    'review item with only part of its category',
+    {
+      command: 'submit',
+      ...platform,
+      'review-items': '- first_class: 工具\n  second_class: 效率\n  first_id: 287'
+    },
+    'review-items',
+    /item 1: second_id is required/
+  ],
+  [
+    'review item id not a number',
+    { command: 'submit', ...platform, 'review-items': `-\n${CATEGORY.replace('287', 'tools')}` },
+    'review-items',
+    /item 1: first_id must be a whole number, got "tools"/
+  ],
+  [
+    'review items not a list of mappings',
+    { command: 'submit', ...platform, 'review-items': '- pages/index/index' },
+    'review-items',
+    /item 1: must be a mapping with first_class, second_class, first_id, second_id/
   ],
   [
     'review item unknown key',
-    { command: 'submit', ...platform, 'review-items': '- address: p\n  page: x' },
+    { command: 'submit', ...platform, 'review-items': `- page: x\n${CATEGORY}` },
     'review-items',
-    /item 1/
+    /item 1: has a field WeChat does not know, "page"/
   ],
   [
     'eleven tags',
-    {
-      command: 'submit',
-      ...platform,
-      'review-items': `- first_class: a\n  second_class: b\n  first_id: 1\n  second_id: 2\n  address: p\n  tag: ${'t '.repeat(11)}`
-    },
+    { command: 'submit', ...platform, 'review-items': `- tag: ${'t '.repeat(11)}\n${CATEGORY}` },
     'review-items',
-    /at most 10 tags/
+    /11 tags; WeChat allows at most 10/
   ],
   [
     'long tag',
-    {
-      command: 'submit',
-      ...platform,
-      'review-items': `- first_class: a\n  second_class: b\n  first_id: 1\n  second_id: 2\n  address: p\n  tag: ${'x'.repeat(21)}`
-    },
+    { command: 'submit', ...platform, 'review-items': `- tag: ${'x'.repeat(21)}\n${CATEGORY}` },
     'review-items',
     /longer than 20/
   ],
   [
     'long title',
-    {
-      command: 'submit',
-      ...platform,
-      'review-items': `- first_class: a\n  second_class: b\n  first_id: 1\n  second_id: 2\n  address: p\n  title: ${'x'.repeat(33)}`
-    },
+    { command: 'submit', ...platform, 'review-items': `- title: ${'x'.repeat(33)}\n${CATEGORY}` },
     'review-items',
-    /longer than 32/
+    /title is longer than 32/
   ],
   ['feedback too long', { command: 'submit', ...platform, feedback: 'x'.repeat(201) }, 'feedback', /200/],
   [
@@ -304,20 +425,15 @@ const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegE
     'privacy-api-not-use',
     /true or false/
   ],
-  ['submit without platform', { command: 'submit' }, 'authorizer-access-token', /third-party platform/],
-  ['release without platform', { command: 'release' }, 'authorizer-access-token', /WeChat console/],
+  ['submit without platform', { command: 'submit' }, 'token-url', /third-party platform/],
+  ['release without platform', { command: 'release' }, 'token-url', /WeChat console/],
   [
     'rollback without platform',
     { command: 'rollback', appsecret: 'own-secret-123' },
-    'authorizer-access-token',
+    'token-url',
     /third-party/
   ],
-  [
-    'sync without any credentials',
-    { command: 'sync' },
-    'authorizer-access-token',
-    /read-only gray monitoring/
-  ],
+  ['sync without any credentials', { command: 'sync' }, 'token-url', /read-only gray monitoring/],
   [
     'gray percent 101',
     { command: 'gray', ...platform, 'gray-percent': '101' },
@@ -421,7 +537,7 @@ const badInputs: Array<[string, Partial<Record<InputName, string>>, string, RegE
     'rollback-to shape',
     { command: 'rollback', ...platform, 'rollback-to': 'last one' },
     'rollback-to',
-    /version name/
+    /letters, digits/
   ]
 ]
 
@@ -435,5 +551,76 @@ describe('readInputs: bad input names the input and the rule', () => {
 
   it('has at least 40 cases', () => {
     expect(badInputs.length).toBeGreaterThanOrEqual(40)
+  })
+})
+
+describe('parseVersion: the version pattern for every source', () => {
+  it('strips a leading v and accepts refs/tags/ for tags', () => {
+    expect(parseVersion('tag', 'v1.2.3')).toBe('1.2.3')
+    expect(parseVersion('tag', 'refs/tags/v2.0.0-rc.1')).toBe('2.0.0-rc.1')
+    expect(parseVersion('version', 'release_7')).toBe('release_7')
+  })
+
+  it.each([
+    ['a newline', 'v1.2.3\n::error::x'],
+    ['markup', 'v1<img src=x>'],
+    ['a space', '1.0 beta'],
+    ['65 characters', '1'.repeat(65)],
+    ['empty', '']
+  ])('refuses a tag with %s, naming the version input', (_name, tag) => {
+    expect(() => parseVersion('tag', tag)).toThrow(InputError)
+    try {
+      parseVersion('tag', tag)
+    } catch (error) {
+      expect((error as InputError).input).toBe('version')
+      expect((error as Error).message).toMatch(/does not give a version .*set the version input/)
+      expect((error as Error).message).not.toContain('\n')
+    }
+  })
+
+  it('names the input a bad version came from', () => {
+    expect(() => parseVersion('rollback-to', 'last one')).toThrow(/Input "rollback-to": must be 1–64/)
+  })
+})
+
+describe('checkPathsInWorkspace', () => {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'workspace-'))
+  const outside = mkdtempSync(path.join(os.tmpdir(), 'outside-'))
+  mkdirSync(path.join(workspace, 'app'))
+  writeFileSync(path.join(outside, 'key.pem'), 'key')
+  symlinkSync(outside, path.join(workspace, 'escape'))
+  const paths = (projectPath: string, privateKeyPath?: string, allow = false) => ({
+    projectPath,
+    privateKeyPath,
+    allowPathsOutsideWorkspace: allow
+  })
+
+  it('accepts paths inside the workspace, existing or not', () => {
+    expect(() => checkPathsInWorkspace(paths('app', 'keys/upload.key'), workspace)).not.toThrow()
+    expect(() => checkPathsInWorkspace(paths('.'), workspace)).not.toThrow()
+  })
+
+  it('refuses a path outside, by .. or absolute, naming the input', () => {
+    expect(() => checkPathsInWorkspace(paths('../elsewhere'), workspace)).toThrow(
+      /Input "project-path": points outside the workspace .*allow-paths-outside-workspace: true/
+    )
+    expect(() => checkPathsInWorkspace(paths('.', path.join(outside, 'key.pem')), workspace)).toThrow(
+      /Input "private-key-path": points outside/
+    )
+  })
+
+  it('refuses a path that leads outside through a symbolic link', () => {
+    expect(() => checkPathsInWorkspace(paths('escape'), workspace)).toThrow(
+      /Input "project-path": leads outside the workspace .* through a symbolic link/
+    )
+  })
+
+  it('allows them all when allow-paths-outside-workspace is true', () => {
+    expect(() =>
+      checkPathsInWorkspace(paths('../elsewhere', path.join(outside, 'key.pem'), true), workspace)
+    ).not.toThrow()
+    expect(
+      read({ command: 'upload', 'allow-paths-outside-workspace': 'true' }).allowPathsOutsideWorkspace
+    ).toBe(true)
   })
 })

@@ -10,10 +10,11 @@ import {
   WeChatTransportError,
   WeChatUnknownOutcomeError
 } from '../src/wechat/errors.js'
-import { createDispatcher, WeChatHttp } from '../src/wechat/http.js'
+import { createDispatcher, readEnvelope, WeChatHttp, type FetchFunction } from '../src/wechat/http.js'
 import {
-  ComponentTokenProvider,
+  RefreshTokenProvider,
   StableTokenProvider,
+  StaticComponentToken,
   StaticTokenProvider,
   TokenServiceProvider,
   type TokenProvider
@@ -30,8 +31,10 @@ interface Recorded {
 }
 
 type Reply =
-  | { json: unknown; status?: number; delayMs?: number }
+  | { json: unknown; status?: number; delayMs?: number; date?: string }
   | { raw: string | Buffer; contentType?: string; status?: number }
+  | { redirect: string; status?: number }
+  | { stream: number; declareLength?: boolean }
   | { drop: true }
   | { hang: true }
 
@@ -87,9 +90,38 @@ beforeAll(async () => {
         res.end(reply.raw)
         return
       }
+      if ('redirect' in reply) {
+        res.writeHead(reply.status ?? 302, { location: reply.redirect })
+        res.end('moved')
+        return
+      }
+      if ('stream' in reply) {
+        // A JSON reply of `stream` bytes, sent in 64 KiB pieces (with or without a content-length).
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          ...(reply.declareLength ? { 'content-length': String(reply.stream) } : {})
+        })
+        const head = '{"errcode":0,"pad":"'
+        res.write(head)
+        let left = reply.stream - head.length - 2
+        const piece = 'x'.repeat(64 * 1024)
+        const pump = (): void => {
+          while (left > 0 && !res.destroyed) {
+            const chunk = piece.slice(0, Math.min(left, piece.length))
+            left -= chunk.length
+            if (!res.write(chunk)) return void res.once('drain', pump)
+          }
+          if (!res.destroyed) res.end('"}')
+        }
+        pump()
+        return
+      }
       const send = () => {
         if (res.destroyed) return
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json; charset=utf-8' })
+        res.writeHead(reply.status ?? 200, {
+          'content-type': 'application/json; charset=utf-8',
+          ...(reply.date ? { date: reply.date } : {})
+        })
         res.end(JSON.stringify(reply.json))
       }
       if (reply.delayMs) setTimeout(send, reply.delayMs)
@@ -177,7 +209,8 @@ describe('retry policy for reads', () => {
       rest: 8,
       limit: 27,
       speedup_rest: 1,
-      speedup_limit: 2
+      speedup_limit: 2,
+      known: true
     })
     expect(hits('/wxa/queryquota')).toHaveLength(2)
     expect(waits).toHaveLength(1)
@@ -358,11 +391,30 @@ describe('tokens', () => {
     await transport.close()
   })
 
-  it('ComponentTokenProvider: component token, then authorizer tokens per appid, rotated refresh tokens kept', async () => {
-    on(
-      '/cgi-bin/component/api_component_token',
-      ok({ component_access_token: 'component-token-1234', expires_in: 7200 })
+  it('TokenServiceProvider hands out the component token of ?component=1, cached apart from authorizer tokens', async () => {
+    on('/tokens', { json: { component_access_token: 'component-token-1234', expires_in: 7200 } })
+    const transport = new WeChatHttp({ baseUrl })
+    const provider = new TokenServiceProvider({
+      http: transport,
+      url: `${baseUrl}/tokens`,
+      secret: 'service-secret-123'
+    })
+    expect(await provider.componentToken()).toBe('component-token-1234')
+    expect(await provider.componentToken()).toBe('component-token-1234')
+    expect(hits('/tokens')).toHaveLength(1)
+    expect(hits('/tokens')[0]?.query.get('component')).toBe('1')
+    expect(hits('/tokens')[0]?.query.has('appid')).toBe(false)
+    expect(hits('/tokens')[0]?.headers.authorization).toBe('Bearer service-secret-123')
+    await provider.componentToken({ refresh: true })
+    expect(hits('/tokens')).toHaveLength(2)
+    on('/tokens', { json: { authorizer_access_token: TOKEN_A } })
+    await expect(provider.componentToken({ refresh: true })).rejects.toThrow(
+      /component_access_token from `token-url`.*component_access_token/
     )
+    await transport.close()
+  })
+
+  it('RefreshTokenProvider: authorizer tokens per appid with a given component token, rotated refresh tokens kept', async () => {
     on(
       '/cgi-bin/component/api_authorizer_token',
       ok({
@@ -372,21 +424,14 @@ describe('tokens', () => {
       })
     )
     const transport = new WeChatHttp({ baseUrl })
-    const provider = new ComponentTokenProvider({
+    const provider = new RefreshTokenProvider({
       http: transport,
       componentAppid: 'wxcafe000000000001',
-      componentAppsecret: 'component-secret-1',
-      componentVerifyTicket: 'ticket@@@1234',
+      componentTokens: new StaticComponentToken('component-token-1234'),
       refreshTokens: { [APPID]: 'refresh-original-1' }
     })
     expect(await provider.token(APPID)).toBe(TOKEN_A)
     expect(await provider.token(APPID)).toBe(TOKEN_A)
-    const [componentCall] = hits('/cgi-bin/component/api_component_token')
-    expect(JSON.parse(componentCall?.body ?? '')).toEqual({
-      component_appid: 'wxcafe000000000001',
-      component_appsecret: 'component-secret-1',
-      component_verify_ticket: 'ticket@@@1234'
-    })
     const authorizerCalls = hits('/cgi-bin/component/api_authorizer_token')
     expect(authorizerCalls).toHaveLength(1)
     expect(authorizerCalls[0]?.query.get('component_access_token')).toBe('component-token-1234')
@@ -397,49 +442,68 @@ describe('tokens', () => {
     })
     expect(provider.refreshToken(APPID)).toBe('refresh-rotated-999')
     await expect(provider.token('wxa000000000000002')).rejects.toThrow(/authorizer-refresh-tokens/)
+    expect(hits('/cgi-bin/component/api_component_token')).toHaveLength(0)
     await transport.close()
   })
 
-  it('ComponentTokenProvider renews a rejected component token from the secret and ticket', async () => {
-    on(
-      '/cgi-bin/component/api_component_token',
-      ok({ component_access_token: 'component-token-new', expires_in: 7200 })
-    )
+  it('RefreshTokenProvider asks its component token source again after a rejection, and never mints one', async () => {
     on(
       '/cgi-bin/component/api_authorizer_token',
       err(40001, 'invalid credential'),
       ok({ authorizer_access_token: TOKEN_B, expires_in: 7200 })
     )
+    const asked: Array<{ refresh?: boolean } | undefined> = []
     const transport = new WeChatHttp({ baseUrl })
-    const provider = new ComponentTokenProvider({
+    const provider = new RefreshTokenProvider({
       http: transport,
       componentAppid: 'wxcafe000000000001',
-      componentAppsecret: 'component-secret-1',
-      componentVerifyTicket: 'ticket@@@1234',
-      componentAccessToken: 'component-token-old',
+      componentTokens: {
+        componentToken: async (options) => {
+          asked.push(options)
+          return options?.refresh ? 'component-token-new' : 'component-token-old'
+        }
+      },
       refreshTokens: new Map([[APPID, 'refresh-original-1']])
     })
     expect(await provider.token(APPID)).toBe(TOKEN_B)
     expect(
       hits('/cgi-bin/component/api_authorizer_token').map((c) => c.query.get('component_access_token'))
     ).toEqual(['component-token-old', 'component-token-new'])
+    expect(asked).toEqual([{}, { refresh: true }])
+    expect(hits('/cgi-bin/component/api_component_token')).toHaveLength(0)
     await transport.close()
   })
 
-  it('StableTokenProvider uses normal mode, and force_refresh only after a rejection', async () => {
+  it('a given component token that WeChat rejects is reported, not repeated', async () => {
+    on('/wxa/gettemplatelist', err(40001, 'invalid credential'))
+    const source = new StaticComponentToken('component-token-given')
+    const client = new WeChatClient({
+      baseUrl,
+      tokens: new SequenceTokens([TOKEN_A]),
+      componentTokens: () => source.componentToken(),
+      sleep: async () => {}
+    })
+    clients.push(client)
+    await expect(client.getTemplateList()).rejects.toMatchObject({ errcode: 40001 })
+    expect(hits('/wxa/gettemplatelist')).toHaveLength(1)
+  })
+
+  it('StableTokenProvider uses normal mode only: never force_refresh, also after a rejection', async () => {
     on('/cgi-bin/stable_token', ok({ access_token: TOKEN_A, expires_in: 7200 }))
+    on('/wxa/getgrayreleaseplan', err(40001, 'invalid credential'))
     const transport = new WeChatHttp({ baseUrl })
     const provider = new StableTokenProvider({ http: transport, appid: APPID, appsecret: 'own-app-secret-1' })
     expect(provider.kind).toBe('own')
-    await provider.token(APPID)
-    provider.invalidate(APPID)
-    await provider.token(APPID)
+    const client = new WeChatClient({ http: transport, tokens: provider })
+    await expect(client.getGrayReleasePlan(APPID)).rejects.toMatchObject({ errcode: 40001 })
+    // The rejected token came back from normal mode: reported, not repeated with it.
+    expect(hits('/wxa/getgrayreleaseplan')).toHaveLength(1)
     const bodies = hits('/cgi-bin/stable_token').map(
       (call) => JSON.parse(call.body) as Record<string, unknown>
     )
     expect(bodies).toEqual([
-      { grant_type: 'client_credential', appid: APPID, secret: 'own-app-secret-1', force_refresh: false },
-      { grant_type: 'client_credential', appid: APPID, secret: 'own-app-secret-1', force_refresh: true }
+      { grant_type: 'client_credential', appid: APPID, secret: 'own-app-secret-1' },
+      { grant_type: 'client_credential', appid: APPID, secret: 'own-app-secret-1' }
     ])
     await expect(provider.token('wxa000000000000002')).rejects.toThrow(/appsecret/)
     await transport.close()
@@ -500,6 +564,93 @@ describe('tolerant parsing', () => {
     await expect(client.getVersionInfo(APPID)).resolves.toEqual({
       release_info: { release_time: 1640763902, release_version: 'V1.5', release_desc: 'x' }
     })
+  })
+
+  it('reads a latest review without user_version or auditid as unknown fields, not a failure', async () => {
+    on(
+      '/wxa/get_latest_auditstatus',
+      ok({ auditid: 77, status: 0, reason: '', ScreenShot: '' }),
+      ok({ status: 2 })
+    )
+    const { client } = makeClient()
+    await expect(client.getLatestAuditStatus(APPID)).resolves.toEqual({
+      auditid: 77,
+      status: 0,
+      screenshots: []
+    })
+    await expect(client.getLatestAuditStatus(APPID)).resolves.toEqual({ status: 2, screenshots: [] })
+  })
+
+  it('keeps an online version that has a release time but no name (release_version "")', async () => {
+    on(
+      '/wxa/getversioninfo',
+      ok({
+        exp_info: { exp_time: 0, exp_version: '', exp_desc: '' },
+        release_info: { release_time: 1640763902, release_version: '', release_desc: '' }
+      })
+    )
+    const { client } = makeClient()
+    await expect(client.getVersionInfo(APPID)).resolves.toEqual({
+      release_info: { release_time: 1640763902, release_desc: '' }
+    })
+  })
+
+  it('marks a quota of 0 of 0 as unknown', async () => {
+    on('/wxa/queryquota', ok({ rest: 0, limit: 0, speedup_rest: 0, speedup_limit: 0 }))
+    const { client } = makeClient()
+    await expect(client.queryQuota(APPID)).resolves.toMatchObject({ rest: 0, limit: 0, known: false })
+  })
+
+  it('exposes default_finish_timestamp of the gray plan when WeChat gives it', async () => {
+    on(
+      '/wxa/getgrayreleaseplan',
+      ok({
+        gray_release_plan: {
+          status: 1,
+          create_timestamp: 1517553721,
+          gray_percentage: 8,
+          support_debuger_first: true,
+          support_experiencer_first: 1,
+          default_finish_timestamp: '1518849721'
+        }
+      })
+    )
+    const { client } = makeClient()
+    await expect(client.getGrayReleasePlan(APPID)).resolves.toEqual({
+      status: 1,
+      create_timestamp: 1517553721,
+      gray_percentage: 8,
+      support_debuger_first: true,
+      support_experiencer_first: true,
+      default_finish_timestamp: 1518849721
+    })
+  })
+
+  it.each<[string, unknown]>([
+    ['an empty string', ''],
+    ['false', false],
+    ['null', null],
+    ['an object', { code: 0 }],
+    ['a fraction', 0.5],
+    ['a word', 'ok']
+  ])('reads errcode %s as a malformed reply, never as success', async (_label, errcode) => {
+    on('/wxa/getversioninfo', { json: { errcode, errmsg: 'ok' } })
+    on('/wxa/release', { json: { errcode, errmsg: 'ok' } })
+    const { client } = makeClient({ retries: 0 })
+    const read = await client.getVersionInfo(APPID).catch((e: unknown) => e)
+    expect(read).toBeInstanceOf(WeChatTransportError)
+    expect((read as WeChatTransportError).failure).toBe('malformed-body')
+    const write = await client.release(APPID).catch((e: unknown) => e)
+    expect(write).toBeInstanceOf(WeChatUnknownOutcomeError)
+  })
+
+  it('reads errcode as an integer or a string of digits', () => {
+    expect(readEnvelope({ errcode: '0', errmsg: 'ok' })).toEqual({ errcode: 0, errmsg: 'ok' })
+    expect(readEnvelope({ errcode: '85012' })).toEqual({ errcode: 85012, errmsg: '' })
+    expect(readEnvelope({ errcode: -1, errmsg: 7 })).toEqual({ errcode: -1, errmsg: '' })
+    expect(readEnvelope({ access_token: 'x' })).toEqual({ errcode: 0, errmsg: '' })
+    expect(readEnvelope([])).toBeUndefined()
+    expect(readEnvelope({ errcode: '1e3' })).toBeUndefined()
   })
 
   it('reads version_list items with string numbers', async () => {
@@ -570,9 +721,15 @@ describe('request shapes', () => {
 
   it('checks review items and gray percentages before calling', async () => {
     const { client } = makeClient()
+    const category = { first_class: '工具', second_class: '效率', first_id: 287, second_id: 612 }
+    await expect(client.submitAudit(APPID, { item_list: new Array(6).fill(category) })).rejects.toThrow(
+      /Input "review-items": holds 6 items; WeChat takes at most 5/
+    )
     await expect(
-      client.submitAudit(APPID, { item_list: new Array(6).fill({ address: 'pages/a' }) })
-    ).rejects.toThrow(InputError)
+      client.submitAudit(APPID, {
+        item_list: [{ address: 'pages/a' } as unknown as typeof category]
+      })
+    ).rejects.toThrow(/Input "review-items": item 1: first_class is required/)
     expect(() => client.grayRelease(APPID, { gray_percentage: 0 })).toThrow(InputError)
     expect(() => client.grayRelease(APPID, { gray_percentage: 101 })).toThrow(InputError)
     expect(() => client.grayRelease(APPID, { gray_percentage: 2.5 })).toThrow(InputError)
@@ -675,20 +832,222 @@ describe('request shapes', () => {
     expect(JSON.parse(hits('/wxa/deletetemplate')[0]?.body ?? '')).toEqual({ template_id: 5 })
 
     const withoutComponent = makeClient().client
-    await expect(withoutComponent.getTemplateDraftList()).rejects.toThrow(/component-access-token/)
+    await expect(withoutComponent.getTemplateDraftList()).rejects.toThrow(
+      /token-url.*component=1.*component-access-token/
+    )
+  })
+
+  it('finds the template a draft became by draft_id, or by version when the list has no draft_id', async () => {
+    const draft = { draft_id: 9, user_version: '2.0.0', user_desc: 'release 2.0.0', create_time: 5 }
+    const before = [{ template_id: 3, user_version: '2.0.0', user_desc: 'release 2.0.0', create_time: 1 }]
+    const client = new WeChatClient({
+      baseUrl,
+      tokens: new SequenceTokens([TOKEN_A]),
+      componentTokens: async () => 'component-token-1',
+      sleep: async () => {}
+    })
+    clients.push(client)
+    on(
+      '/wxa/gettemplatelist',
+      ok({
+        template_list: [...before, { template_id: 4, draft_id: 9, user_version: '2.0.0', user_desc: 'x' }]
+      })
+    )
+    await expect(client.addToTemplateAndFind(draft, before)).resolves.toMatchObject({ template_id: 4 })
+    // An older reply shape: no draft_id anywhere. The one new template of the draft's version is it.
+    on(
+      '/wxa/gettemplatelist',
+      ok({
+        template_list: [
+          ...before,
+          { template_id: 5, user_version: '2.0.0', user_desc: 'release 2.0.0', create_time: 6 },
+          { template_id: 6, user_version: '1.9.0', user_desc: 'release 1.9.0', create_time: 6 }
+        ]
+      })
+    )
+    await expect(client.addToTemplateAndFind(draft, before)).resolves.toMatchObject({ template_id: 5 })
+    // Two candidates: which one is the draft is not known, and the error says so.
+    on(
+      '/wxa/gettemplatelist',
+      ok({
+        template_list: [
+          { template_id: 7, user_version: '2.0.0', user_desc: 'release 2.0.0' },
+          { template_id: 8, user_version: '2.0.0', user_desc: 'release 2.0.0' }
+        ]
+      })
+    )
+    await expect(client.addToTemplateAndFind(draft, [])).rejects.toThrow(/2 new templates .* not known which/)
+    expect(hits('/wxa/addtotemplate')).toHaveLength(3)
   })
 })
 
-describe('server clock', () => {
-  it('follows the Date header of the platform, not a token service', async () => {
+describe('transport hardening', () => {
+  it('never follows a redirect of api-base-url, and names the input', async () => {
+    on('/wxa/getversioninfo', { redirect: 'https://elsewhere.example/steal?x=1' })
+    on('/wxa/release', { redirect: `${baseUrl}/wxa/release-moved`, status: 307 })
+    const { client } = makeClient()
+    const read = await client.getVersionInfo(APPID).catch((e: unknown) => e)
+    expect(read).toBeInstanceOf(WeChatTransportError)
+    expect((read as WeChatTransportError).failure).toBe('redirect')
+    expect((read as Error).message).toMatch(
+      /`api-base-url` answered with a redirect \(HTTP 302 to https:\/\/elsewhere\.example\/steal\)\. Redirects are not followed/
+    )
+    const write = await client.release(APPID).catch((e: unknown) => e)
+    expect((write as WeChatTransportError).failure).toBe('redirect')
+    expect(hits('/wxa/release-moved')).toHaveLength(0)
+    expect(hits('/wxa/getversioninfo')).toHaveLength(1)
+  })
+
+  it('never follows a redirect of token-url, so no token from elsewhere is taken', async () => {
+    on('/tokens', { redirect: `${baseUrl}/other-tokens` })
+    on('/other-tokens', { json: { access_token: 'planted-token-1234' } })
     const transport = new WeChatHttp({ baseUrl })
-    expect(transport.serverTime()).toBeUndefined()
-    on('/tokens', { json: { access_token: TOKEN_A } })
+    const provider = new TokenServiceProvider({
+      http: transport,
+      url: `${baseUrl}/tokens`,
+      secret: 'service-secret-123'
+    })
+    const error = await provider.token(APPID).catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(
+      /`token-url` answered with a redirect \(HTTP 302 to http:\/\/127\.0\.0\.1:\d+\/other-tokens\)/
+    )
+    expect(hits('/other-tokens')).toHaveLength(0)
+    await transport.close()
+  })
+
+  it('quotes an HTTP error of a relay only by errcode and errmsg, never its body', async () => {
+    on('/wxa/get_page', {
+      raw: '<html>internal trace: user=admin password=hunter2-secret</html>',
+      status: 403,
+      contentType: 'text/html'
+    })
+    on('/wxa/get_category', {
+      raw: JSON.stringify({
+        errcode: 61004,
+        errmsg: 'access clientip is not registered',
+        debug: 'hunter2-secret'
+      }),
+      status: 403,
+      contentType: 'application/json'
+    })
+    const { client } = makeClient()
+    const plain = (await client.getPage(APPID).catch((e: unknown) => e)) as Error
+    expect(plain.message).toMatch(
+      /HTTP 403 from http:\/\/127\.0\.0\.1:\d+\/wxa\/get_page\. Check `api-base-url` and the relay\.$/
+    )
+    const coded = (await client.getCategory(APPID).catch((e: unknown) => e)) as Error
+    expect(coded.message).toMatch(/HTTP 403 .* \(errcode 61004, errmsg: access clientip is not registered\)/)
+    for (const message of [plain.message, coded.message]) expect(message).not.toContain('hunter2')
+  })
+
+  it.each([
+    ['declared by content-length', true],
+    ['streamed without a length', false]
+  ])('cuts off a reply larger than the cap (%s)', async (_label, declareLength) => {
+    on('/wxa/get_page', { stream: 3 * 1024 * 1024, declareLength })
+    on('/wxa/release', { stream: 3 * 1024 * 1024, declareLength })
+    const client = new WeChatClient({
+      baseUrl,
+      tokens: new SequenceTokens([TOKEN_A]),
+      http: new WeChatHttp({ baseUrl, maxResponseBytes: 1024 * 1024, sleep: async () => {} })
+    })
+    clients.push(client)
+    const read = await client.getPage(APPID).catch((e: unknown) => e)
+    expect(read).toBeInstanceOf(WeChatTransportError)
+    expect(read).not.toBeInstanceOf(WeChatUnknownOutcomeError)
+    expect((read as WeChatTransportError).failure).toBe('too-large')
+    expect((read as Error).message).toMatch(/larger than 1048576 bytes and was not read to the end/)
+    expect(hits('/wxa/get_page')).toHaveLength(1)
+    const write = await client.release(APPID).catch((e: unknown) => e)
+    expect(write).toBeInstanceOf(WeChatUnknownOutcomeError)
+  })
+
+  it('sends nothing over plain http to a host that is not loopback, nor to a URL with credentials', async () => {
+    const calls: string[] = []
+    const fetch = (async (url: string) => {
+      calls.push(String(url))
+      throw new Error('must not be called')
+    }) as unknown as FetchFunction
+    for (const base of ['http://api.wechat.example', 'http://10.1.2.3:8080', 'https://user:pw@api.example']) {
+      const client = new WeChatClient({
+        baseUrl: base,
+        tokens: new SequenceTokens([TOKEN_A]),
+        fetch,
+        retries: 0
+      })
+      const error = await client.release(APPID).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(WeChatTransportError)
+      expect((error as WeChatTransportError).failure).toBe('insecure')
+      expect((error as Error).message).not.toContain('pw@')
+    }
+    expect(calls).toEqual([])
+    const loopback = new WeChatClient({
+      baseUrl: 'http://127.0.0.9:1',
+      tokens: new SequenceTokens([TOKEN_A]),
+      fetch,
+      retries: 0
+    })
+    await expect(loopback.release(APPID)).rejects.toBeInstanceOf(WeChatUnknownOutcomeError)
+    expect(calls).toHaveLength(1)
+  })
+
+  it('strips user names and passwords from every URL an error quotes', async () => {
+    const fetch = (async () => {
+      throw new TypeError('fetch failed', {
+        cause: new Error('connect ECONNREFUSED via http://proxyuser:proxy-p%40ss@proxy.example:3128')
+      })
+    }) as unknown as FetchFunction
+    const client = new WeChatClient({ baseUrl, tokens: new SequenceTokens([TOKEN_A]), fetch, retries: 0 })
+    const error = (await client.getPage(APPID).catch((e: unknown) => e)) as Error
+    expect(error.message).toMatch(/connection to http:\/\/127\.0\.0\.1:\d+\/wxa\/get_page failed/)
+    expect(error.message).toContain('http://proxy.example:3128')
+    expect(error.message).not.toMatch(/proxyuser|p%40ss/)
+  })
+})
+
+describe("WeChat's clock", () => {
+  const at = (iso: string) => new Date(iso).toUTCString()
+
+  it('follows the Date header of the platform within 5 minutes of the runner, not a token service', async () => {
+    let local = Date.parse('2026-03-01T00:00:00Z')
+    const warnings: string[] = []
+    const transport = new WeChatHttp({
+      baseUrl,
+      clock: () => local,
+      warn: (message) => warnings.push(message)
+    })
+    expect(transport.now()).toBe(local / 1000)
+    on('/tokens', { json: { access_token: TOKEN_A }, date: at('2026-03-01T00:04:00Z') })
     await new TokenServiceProvider({ http: transport, url: `${baseUrl}/tokens` }).token(APPID)
-    expect(transport.serverTime()).toBeUndefined()
+    expect(transport.now()).toBe(local / 1000)
+    on('/wxa/release', { json: { errcode: 0 }, date: at('2026-03-01T00:04:00Z') })
     const client = new WeChatClient({ http: transport, tokens: new SequenceTokens([TOKEN_A]) })
     await client.release(APPID)
-    expect(Math.abs((transport.serverTime() ?? 0) - Date.now() / 1000)).toBeLessThan(5)
+    expect(client.now()).toBe(Date.parse('2026-03-01T00:04:00Z') / 1000)
+    local += 60_000 // a minute later by the runner: WeChat's time moves on with it
+    expect(client.now()).toBe(Date.parse('2026-03-01T00:05:00Z') / 1000)
+    expect(warnings).toEqual([])
+    await transport.close()
+  })
+
+  it('uses the runner clock, and warns once, when the Date header is more than 5 minutes off', async () => {
+    const local = Date.parse('2026-03-01T00:00:00Z')
+    const warnings: string[] = []
+    const transport = new WeChatHttp({
+      baseUrl,
+      clock: () => local,
+      warn: (message) => warnings.push(message)
+    })
+    const client = new WeChatClient({ http: transport, tokens: new SequenceTokens([TOKEN_A]) })
+    on('/wxa/release', { json: { errcode: 0 }, date: at('2026-03-15T00:00:00Z') })
+    await client.release(APPID)
+    await client.release(APPID)
+    expect(client.now()).toBe(local / 1000)
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^WeChat's Date header \(2026-03-15T00:00:00\.000Z\) is 20160 minutes ahead of this runner's clock .*deadlines use the runner's clock/
+      )
+    ])
     await transport.close()
   })
 })
@@ -782,7 +1141,7 @@ describe('proxy', () => {
       expect(proxied).toEqual([])
 
       const remote = new WeChatClient({
-        baseUrl: 'http://api.wechat.example',
+        baseUrl: 'https://api.wechat.example',
         tokens: new SequenceTokens([TOKEN_A]),
         dispatcher,
         retries: 0

@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type RunningEmulator } from '../emulator/index.js'
 import { WeChatClient, WeChatSubmitConflictError } from '../src/wechat/client.js'
-import { WeChatApiError, WeChatTokenError, WeChatUnknownOutcomeError } from '../src/wechat/errors.js'
+import { ERRCODE, WeChatApiError, WeChatTokenError, WeChatUnknownOutcomeError } from '../src/wechat/errors.js'
 import { WeChatHttp } from '../src/wechat/http.js'
 import {
-  ComponentTokenProvider,
+  RefreshTokenProvider,
   StableTokenProvider,
   StaticTokenProvider,
   TokenServiceProvider,
@@ -21,7 +21,10 @@ const STANDALONE = 'wxb000000000000001'
 interface World {
   emu: RunningEmulator
   http: WeChatHttp
-  provider: ComponentTokenProvider
+  /** The platform server's token service (component token). */
+  service: TokenServiceProvider
+  /** Authorizer tokens from refresh tokens, with the server's component token: the renewable chain. */
+  provider: RefreshTokenProvider
   client: WeChatClient
   lines: string[]
 }
@@ -36,19 +39,23 @@ async function startWorld(options: Parameters<typeof startEmulator>[0] = {}): Pr
     log: (l) => lines.push(l)
   })
   const { credentials } = emu
-  const provider = new ComponentTokenProvider({
+  const service = new TokenServiceProvider({
+    http,
+    url: credentials.tokenServiceUrl,
+    secret: credentials.tokenServiceSecret
+  })
+  const provider = new RefreshTokenProvider({
     http,
     componentAppid: credentials.componentAppid,
-    componentAppsecret: credentials.componentAppsecret,
-    componentVerifyTicket: credentials.componentVerifyTicket,
+    componentTokens: service,
     refreshTokens: Object.fromEntries(credentials.apps.map((app) => [app.appid, app.refreshToken]))
   })
   const client = new WeChatClient({
     http,
     tokens: provider,
-    componentTokens: (options) => provider.componentToken(options)
+    componentTokens: (options) => service.componentToken(options)
   })
-  return { emu, http, provider, client, lines }
+  return { emu, http, service, provider, client, lines }
 }
 
 async function stopWorld(world: World | undefined): Promise<void> {
@@ -177,6 +184,7 @@ describe('template route and review lifecycle', () => {
     emu.control.advance(61)
     const quotaBefore = await client.queryQuota(APP1)
     const [category] = await client.getCategory(APP1)
+    if (!category) throw new Error('the emulator seeds categories')
     const first = await client.submitAuditOnce(
       APP1,
       {
@@ -205,7 +213,7 @@ describe('template route and review lifecycle', () => {
     emu.control.approve(APP1)
     const latest = await client.getLatestAuditStatus(APP1)
     expect(latest).toMatchObject({ status: 0, user_version: '1.0.0' })
-    expect(await errcodeOf(client.speedupAudit(APP1, latest.auditid))).toBe(89402)
+    expect(await errcodeOf(client.speedupAudit(APP1, latest.auditid ?? -1))).toBe(89402)
     await client.release(APP1)
     expect(await errcodeOf(client.release(APP1))).toBe(85052)
     expect((await client.getVersionInfo(APP1)).release_info).toMatchObject({ release_version: '1.0.0' })
@@ -244,7 +252,10 @@ describe('template route and review lifecycle', () => {
     })
     await client.undoCodeAudit(APP1)
     expect((await client.getLatestAuditStatus(APP1)).status).toBe(3)
-    expect(await errcodeOf(client.undoCodeAudit(APP1))).toBe(85019)
+    // Nothing pending any more: 87012, as seen in the wild, explained as such.
+    const nothing = await client.undoCodeAudit(APP1).catch((e: unknown) => e)
+    expect((nothing as WeChatApiError).errcode).toBe(ERRCODE.NOTHING_TO_WITHDRAW)
+    expect((nothing as Error).message).toMatch(/no review is pending, so there is nothing to withdraw/)
   })
 
   it('stops withdrawals at 5 a day with 87013', async () => {
@@ -401,18 +412,26 @@ describe('tokens and credentials', () => {
   const tokenCalls = (path: string) =>
     world.emu.control.requests().filter((entry) => entry.path === path).length
 
+  const componentAsks = () =>
+    world.emu.control
+      .requests()
+      .filter((entry) => entry.path === '/__token-service/token' && entry.query.component === '1').length
+
   it('renews expired authorizer and component tokens transparently (42001 → new tokens, call repeated)', async () => {
     const { client, emu } = world
     await client.getGrayReleasePlan(APP1)
     const authorizerBefore = tokenCalls('/cgi-bin/component/api_authorizer_token')
-    const componentBefore = tokenCalls('/cgi-bin/component/api_component_token')
+    const componentBefore = componentAsks()
     emu.control.advance(7300) // both the authorizer and the component token expire
     await client.getGrayReleasePlan(APP1)
     // The cached authorizer token is refused; renewing it with the cached (also expired) component token is
-    // refused too; a new component token is fetched and the authorizer token renewed with it.
-    expect(tokenCalls('/cgi-bin/component/api_component_token')).toBe(componentBefore + 1)
+    // refused too; the token service is asked for the component token again and the authorizer token renewed.
+    expect(componentAsks()).toBe(componentBefore + 1)
     expect(tokenCalls('/cgi-bin/component/api_authorizer_token')).toBe(authorizerBefore + 2)
     expect(world.lines.filter((line) => / errcode=42001 /.test(line))).toHaveLength(2)
+    // The action's side never mints: the only component tokens come from the platform server.
+    expect(tokenCalls('/cgi-bin/component/api_component_token')).toBe(0)
+    expect(emu.control.serverComponentTokenValid()).toBe(true)
   })
 
   it('the token service and the static token work for code-management calls', async () => {
@@ -456,10 +475,10 @@ describe('tokens and credentials', () => {
   })
 
   it('wrong token kinds get 48001', async () => {
-    const { http, provider, client } = world
+    const { http, provider, service, client } = world
     const componentAsAuthorizer: TokenProvider = {
       kind: 'authorizer',
-      token: () => provider.componentToken(),
+      token: () => service.componentToken(),
       invalidate: () => {}
     }
     expect(await errcodeOf(new WeChatClient({ http, tokens: componentAsAuthorizer }).getPage(APP1))).toBe(
@@ -474,21 +493,12 @@ describe('tokens and credentials', () => {
     await expect(client.getTemplateList()).resolves.toEqual(expect.any(Array))
   })
 
-  it('bad component credentials and refresh tokens get 61006 and 61023', async () => {
-    const { emu, http } = world
-    const badTicket = new ComponentTokenProvider({
+  it('a wrong refresh token gets 61023', async () => {
+    const { emu, http, service } = world
+    const badRefresh = new RefreshTokenProvider({
       http,
       componentAppid: emu.credentials.componentAppid,
-      componentAppsecret: emu.credentials.componentAppsecret,
-      componentVerifyTicket: 'ticket@@@not-a-real-ticket',
-      refreshTokens: { [APP1]: 'x' }
-    })
-    expect(await errcodeOf(badTicket.componentToken())).toBe(61006)
-    const badRefresh = new ComponentTokenProvider({
-      http,
-      componentAppid: emu.credentials.componentAppid,
-      componentAppsecret: emu.credentials.componentAppsecret,
-      componentVerifyTicket: emu.credentials.componentVerifyTicket,
+      componentTokens: service,
       refreshTokens: { [APP1]: 'emu-refresh-wrong-000000' }
     })
     expect(await errcodeOf(badRefresh.token(APP1))).toBe(61023)
@@ -498,7 +508,7 @@ describe('tokens and credentials', () => {
     const { emu, lines } = world
     const secrets = [
       emu.credentials.componentAppsecret,
-      emu.credentials.componentVerifyTicket,
+      emu.control.currentVerifyTicket(),
       emu.credentials.tokenServiceSecret,
       ...emu.credentials.apps.map((app) => app.refreshToken)
     ]
@@ -580,5 +590,123 @@ describe('faults', () => {
     expect(
       emu.control.requests().filter((e) => e.path === '/cgi-bin/component/api_authorizer_token').length
     ).toBe(before + 1)
+  })
+})
+
+describe('replies seen in the wild (emulator reply variants)', () => {
+  let world: World
+  beforeAll(async () => {
+    world = await startWorld()
+  })
+  afterAll(() => stopWorld(world))
+
+  it('a latest review without user_version or auditid reads as unknown fields, and is never adopted', async () => {
+    const { client, emu } = world
+    await commitVersion(world, APP1, '4.0.0')
+    const { auditid } = await client.submitAuditOnce(
+      APP1,
+      {},
+      { userVersion: '4.0.0', startedAt: Date.now() }
+    )
+    emu.control.setReplyVariants({ latestAuditWithoutUserVersion: true })
+    expect(await client.getLatestAuditStatus(APP1)).toEqual({
+      auditid,
+      status: 2,
+      screenshots: [],
+      user_desc: 'release 4.0.0',
+      submit_audit_time: expect.any(Number)
+    })
+    // A running review whose version WeChat does not name cannot be shown to be ours: refused, not adopted.
+    const error = await client
+      .submitAuditOnce(APP1, {}, { userVersion: '4.0.0', startedAt: Date.now() })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(WeChatSubmitConflictError)
+    expect((error as Error).message).toMatch(/a version WeChat did not name/)
+    emu.control.setReplyVariants({ latestAuditWithoutUserVersion: false, latestAuditWithoutAuditid: true })
+    expect(await client.getLatestAuditStatus(APP1)).not.toHaveProperty('auditid')
+    emu.control.setReplyVariants({ latestAuditWithoutAuditid: false })
+    expect(emu.control.auditCount(APP1)).toBe(1)
+  })
+
+  it('an online version with a release time but an empty name is still an online version', async () => {
+    const { client, emu } = world
+    emu.control.setOnline(APP2, '1.0.0')
+    emu.control.setReplyVariants({ releaseVersionEmpty: true })
+    expect((await client.getVersionInfo(APP2)).release_info).toEqual({
+      release_time: emu.control.now(),
+      release_desc: '1.0.0 (seeded)'
+    })
+    emu.control.setReplyVariants({ releaseVersionEmpty: false })
+  })
+
+  it('a template list without draft_id still leads from the draft to its template', async () => {
+    const { client, emu } = world
+    emu.control.setReplyVariants({ templateListWithoutDraftId: true })
+    emu.recordCiUpload({
+      appid: DEV,
+      version: '5.0.0',
+      desc: 'release 5.0.0',
+      robot: 1,
+      files: new Map([['app.json', Buffer.from(JSON.stringify({ pages: ['pages/index/index'] }))]]),
+      kind: 'upload'
+    })
+    const before = await client.getTemplateList()
+    const draft = (await client.getTemplateDraftList()).find(
+      (candidate) => candidate.user_version === '5.0.0'
+    )
+    if (!draft) throw new Error('no draft')
+    const template = await client.addToTemplateAndFind(draft, before)
+    expect(template).toMatchObject({ user_version: '5.0.0' })
+    expect(template.draft_id).toBeUndefined()
+    const templates = emu.control.state().templates
+    expect(templates.find((entry) => entry.template_id === template.template_id)?.draft_id).toBe(
+      draft.draft_id
+    )
+    emu.control.setReplyVariants({ templateListWithoutDraftId: false })
+  })
+
+  it('queryquota 0 of 0 reads as unknown; the gray plan carries default_finish_timestamp', async () => {
+    const { client, emu } = world
+    emu.control.setReplyVariants({ quotaZero: true })
+    expect(await client.queryQuota(APP1)).toMatchObject({ rest: 0, limit: 0, known: false })
+    emu.control.setReplyVariants({ quotaZero: false })
+
+    const auditid = await approvedVersion(world, APP3, '1.0.0')
+    expect(auditid).toBeGreaterThan(0)
+    await client.release(APP3)
+    await approvedVersion(world, APP3, '1.1.0')
+    await client.grayRelease(APP3, { gray_percentage: 5 })
+    const plan = await client.getGrayReleasePlan(APP3)
+    expect(plan.default_finish_timestamp).toBe(plan.create_timestamp + 15 * 86400)
+    emu.control.setGrayFinish(APP3, plan.create_timestamp + 3 * 86400)
+    expect((await client.getGrayReleasePlan(APP3)).default_finish_timestamp).toBe(
+      plan.create_timestamp + 3 * 86400
+    )
+    emu.control.setReplyVariants({ grayPlanWithoutFinishTimestamp: true })
+    expect(await client.getGrayReleasePlan(APP3)).not.toHaveProperty('default_finish_timestamp')
+    emu.control.setReplyVariants({ grayPlanWithoutFinishTimestamp: false })
+    // WeChat releases to everyone at that instant, not at create + 15 days.
+    emu.control.advance(3 * 86400)
+    expect((await client.getGrayReleasePlan(APP3)).status).toBe(3)
+    expect((await client.getVersionInfo(APP3)).release_info?.release_version).toBe('1.1.0')
+  })
+
+  it('a Date header far from the runner clock is not trusted for now()', async () => {
+    const { emu } = world
+    const warnings: string[] = []
+    const http = new WeChatHttp({
+      baseUrl: emu.url,
+      clock: () => emu.control.now() * 1000,
+      warn: (message) => warnings.push(message)
+    })
+    const client = new WeChatClient({ http, tokens: world.provider })
+    await client.getGrayReleasePlan(APP1)
+    expect(client.now()).toBe(emu.control.now())
+    emu.control.setReplyVariants({ dateSkewSeconds: 10 * 86400 })
+    await client.getGrayReleasePlan(APP1)
+    expect(client.now()).toBe(emu.control.now())
+    expect(warnings).toEqual([expect.stringMatching(/14400 minutes ahead of this runner's clock/)])
+    emu.control.setReplyVariants({ dateSkewSeconds: 0 })
+    await http.close()
   })
 })

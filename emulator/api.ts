@@ -12,6 +12,7 @@ import {
   type RequestLog,
   type RequestLogEntry
 } from './control.js'
+import { NOT_JSON, parseJsonOr } from './json.js'
 import { QR_CODE_JPEG, requestId } from './seed.js'
 import { WxError, isPlainObject, type EmulatorState, type TokenRecord } from './state.js'
 
@@ -102,7 +103,7 @@ const ROUTES: Record<string, Route> = {
     token: 'authorizer',
     handle: (c) => c.state.speedupAudit(appOf(c), c.body)
   },
-  '/wxa/queryquota': { method: 'GET', token: 'authorizer', handle: (c) => c.state.queryQuota() },
+  '/wxa/queryquota': { method: 'GET', token: 'authorizer', handle: (c) => c.state.quotaReply() },
   '/wxa/release': { method: 'POST', token: 'authorizer', handle: (c) => c.state.release(appOf(c)) },
   '/wxa/grayrelease': {
     method: 'POST',
@@ -161,7 +162,11 @@ const ROUTES: Record<string, Route> = {
 
   '/wxa/gettemplatedraftlist': { method: 'GET', token: 'component', handle: (c) => c.state.draftList() },
   '/wxa/addtotemplate': { method: 'POST', token: 'component', handle: (c) => c.state.addToTemplate(c.body) },
-  '/wxa/gettemplatelist': { method: 'GET', token: 'component', handle: (c) => c.state.templateList(c.query) },
+  '/wxa/gettemplatelist': {
+    method: 'GET',
+    token: 'component',
+    handle: (c) => c.state.templateListReply(c.query)
+  },
   '/wxa/deletetemplate': {
     method: 'POST',
     token: 'component',
@@ -274,18 +279,18 @@ export function createApiHandler(deps: ApiServerDeps): {
     const rid = requestId(++sequence)
     // The Date header tells the emulated time, as WeChat's tells its own: the action reads "now" from it.
     response.sendDate = false
-    response.setHeader('date', new Date(state.clock.now() * 1000).toUTCString())
+    response.setHeader(
+      'date',
+      new Date((state.clock.now() + state.variants.dateSkewSeconds) * 1000).toUTCString()
+    )
     const path = url.pathname
     const query = url.searchParams
     const method = request.method ?? 'GET'
     let parsed: unknown
     let parseFailed = false
     if (raw.length > 0) {
-      try {
-        parsed = JSON.parse(raw.toString('utf8'))
-      } catch {
-        parseFailed = true
-      }
+      parsed = parseJsonOr(raw.toString('utf8'), NOT_JSON)
+      parseFailed = parsed === NOT_JSON
     }
     const tokenParam =
       path === '/cgi-bin/component/api_authorizer_token'
@@ -318,6 +323,22 @@ export function createApiHandler(deps: ApiServerDeps): {
     }
 
     const answerFault = (active: ActiveFault): void => {
+      if (active.redirectTo !== undefined) {
+        response.writeHead(302, { location: active.redirectTo, 'content-type': 'text/html' })
+        response.end('<html><body>moved</body></html>')
+        finish(302, undefined)
+        return
+      }
+      if (active.oversizedBytes !== undefined) {
+        streamOversized(response, active.oversizedBytes)
+        finish(200, undefined)
+        return
+      }
+      if (active.reply !== undefined) {
+        sendJson(response, active.httpStatus ?? 200, active.reply)
+        finish(active.httpStatus ?? 200, undefined)
+        return
+      }
       if (active.dropConnection) {
         finish(0, undefined)
         request.socket.destroy()
@@ -405,6 +426,11 @@ export function createApiHandler(deps: ApiServerDeps): {
     return { kind: 'json', body: route.plain ? payload : { errcode: 0, errmsg: 'ok', ...payload } }
   }
 
+  /**
+   * The stand-in for a platform server's token service (the contract of docs/credentials.md): the tokens
+   * the server holds, behind a bearer secret. `?component=1` answers the component token, `?appid=` the
+   * authorizer token of that mini program.
+   */
   function tokenService(request: IncomingMessage, query: URLSearchParams): { status: number; body: unknown } {
     if (request.method !== 'GET') return { status: 405, body: { error: 'use GET' } }
     if (request.headers.authorization !== `Bearer ${deps.tokenServiceSecret}`)
@@ -412,6 +438,7 @@ export function createApiHandler(deps: ApiServerDeps): {
         status: 401,
         body: { error: 'unauthorized: send Authorization: Bearer <token service secret>' }
       }
+    if (query.get('component') === '1') return { status: 200, body: state.serviceComponentToken() }
     const appid = query.get('appid') ?? ''
     const grant = state.serviceToken(appid)
     if (!grant) return { status: 404, body: { error: `appid ${appid} is not authorized to the platform` } }
@@ -426,12 +453,8 @@ export function createApiHandler(deps: ApiServerDeps): {
       const url = new URL(request.url ?? '/', 'http://emulator.local')
       const respond = async (): Promise<void> => {
         if (url.pathname.startsWith('/__emulator/')) {
-          let body: unknown
-          try {
-            body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined
-          } catch {
-            return sendJson(response, 400, { error: 'the body must be JSON' })
-          }
+          const body = raw.length > 0 ? parseJsonOr(raw.toString('utf8'), NOT_JSON) : undefined
+          if (body === NOT_JSON) return sendJson(response, 400, { error: 'the body must be JSON' })
           const operation = url.pathname.slice('/__emulator/'.length)
           const reply = handleControlRequest(
             deps.control,
@@ -462,8 +485,37 @@ export function createApiHandler(deps: ApiServerDeps): {
   }
 }
 
+/** A JSON reply of `bytes` bytes, written in chunks so the client sees it arrive as a stream. */
+function streamOversized(response: ServerResponse, bytes: number): void {
+  const head = '{"errcode":0,"errmsg":"ok","padding":"'
+  const tail = '"}'
+  const fill = Math.max(0, bytes - head.length - tail.length)
+  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+  response.write(head)
+  const chunk = 'x'.repeat(64 * 1024)
+  let left = fill
+  const pump = (): void => {
+    while (left > 0) {
+      const piece = left >= chunk.length ? chunk : chunk.slice(0, left)
+      left -= piece.length
+      if (!response.write(piece)) {
+        response.once('drain', pump)
+        return
+      }
+    }
+    response.end(tail)
+  }
+  response.on('close', () => {
+    left = 0
+  })
+  pump()
+}
+
 function describeFault(fault: ActiveFault): string {
   const parts: string[] = []
+  if (fault.redirectTo !== undefined) parts.push('redirect')
+  if (fault.oversizedBytes !== undefined) parts.push(`oversized ${fault.oversizedBytes} bytes`)
+  if (fault.reply !== undefined) parts.push('reply')
   if (fault.afterCommit) parts.push('afterCommit')
   if (fault.dropConnection) parts.push('dropConnection')
   if (fault.malformed) parts.push('malformed')

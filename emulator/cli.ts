@@ -47,12 +47,11 @@ function guide(emulator: RunningEmulator): string {
     `WeChat emulator listening on ${url}`,
     '',
     'Credentials (emulated; safe to share):',
-    `  component-appid            ${credentials.componentAppid}`,
-    `  component-appsecret        ${credentials.componentAppsecret}`,
-    `  component-verify-ticket    ${credentials.componentVerifyTicket}`,
-    `  development mini program   ${credentials.devAppid}`,
     `  token-url                  ${credentials.tokenServiceUrl}`,
-    `  token-url secret (Bearer)  ${credentials.tokenServiceSecret}`,
+    `  token-url-secret (Bearer)  ${credentials.tokenServiceSecret}`,
+    '    ?appid=<appid> gives an authorizer token, ?component=1 the component token (template route)',
+    `  component-appid            ${credentials.componentAppid}`,
+    `  development mini program   ${credentials.devAppid}`,
     '',
     'Authorized mini programs (appid, name, appsecret, authorizer refresh token):'
   ]
@@ -78,8 +77,10 @@ function guide(emulator: RunningEmulator): string {
     `  curl -X POST ${url}/__emulator/delay -d '{"appid":"…","reason":"…"}'`,
     `  curl -X POST ${url}/__emulator/setOnline -d '{"appid":"…","version":"1.0.0"}'`,
     `  curl -X POST ${url}/__emulator/injectFault -d '{"path":"/wxa/submit_audit","errcode":-1}'`,
+    `  curl -X POST ${url}/__emulator/setReplyVariants -d '{"latestAuditWithoutUserVersion":true}'`,
     '  Also: setJsErrors, clearFaults, setUnsearchable, setTooManyMemberships, setQuota, resetRequests,',
-    '  rotateVerifyTicket (POST) and now, auditCount?appid= (GET).',
+    '  setGrayFinish, rotateVerifyTicket (POST) and now, auditCount?appid=, currentVerifyTicket,',
+    '  serverComponentTokenValid (GET).',
     '',
     'Ctrl-C stops it.'
   )

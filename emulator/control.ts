@@ -5,7 +5,13 @@
  * run end to end, a demo script, a curl) can drive the same scenario.
  */
 import type { EmulatedClock } from './clock.js'
-import { isPlainObject, type EmulatorSnapshot, type EmulatorState, type JsErrorRow } from './state.js'
+import {
+  isPlainObject,
+  type EmulatorSnapshot,
+  type EmulatorState,
+  type JsErrorRow,
+  type ReplyVariants
+} from './state.js'
 
 export interface FaultSpec {
   /** The API path the fault applies to, for example `/wxa/submit_audit`. */
@@ -30,6 +36,15 @@ export interface FaultSpec {
    * carried out but the client never heard about. Without another failure kind it answers -1.
    */
   afterCommit?: boolean
+  /**
+   * Answer with exactly this JSON value (HTTP 200, or `httpStatus`), e.g. `{"errcode": "", "errmsg": "ok"}`:
+   * a reply in a shape the documents do not give (a hostile or broken relay, or the platform on a bad day).
+   */
+  reply?: unknown
+  /** Answer with a redirect (HTTP 302) to this address, as a misconfigured or hostile relay might. */
+  redirectTo?: string
+  /** Answer HTTP 200 with a JSON body of this many bytes, streamed (a reply no endpoint should ever give). */
+  oversizedBytes?: number
 }
 
 export interface ActiveFault extends FaultSpec {
@@ -67,7 +82,10 @@ export class FaultRegistry {
       spec.httpStatus !== undefined ||
       spec.malformed === true ||
       spec.dropConnection === true ||
-      spec.afterCommit === true
+      spec.afterCommit === true ||
+      spec.reply !== undefined ||
+      spec.redirectTo !== undefined ||
+      spec.oversizedBytes !== undefined
     return { ...spec, failing }
   }
 }
@@ -140,8 +158,18 @@ export interface EmulatorControl {
   setQuota(values: { rest?: number; limit?: number; speedupRest?: number; speedupLimit?: number }): void
   /** The files of the app's last miniprogram-ci upload (by package path). */
   uploadedFiles(appid: string): Map<string, Buffer> | undefined
-  /** WeChat pushes a new component_verify_ticket; the previous one now answers 61005. */
+  /** WeChat pushes a new component_verify_ticket now (it also pushes one every 10 emulated minutes). */
   rotateVerifyTicket(): string
+  /** The ticket WeChat pushed last (each is valid for 12 hours). */
+  currentVerifyTicket(): string
+  /** Whether the component token the platform server (token-service stand-in) holds still works. */
+  serverComponentTokenValid(): boolean
+  /** The component token the platform server holds (it mints one, as it would, when it holds none). */
+  serverComponentToken(): string
+  /** Switches how replies that vary in the wild are answered; returns the variants now in force. */
+  setReplyVariants(values: Partial<ReplyVariants>): ReplyVariants
+  /** Moves the instant WeChat releases a running gray plan to everyone (default_finish_timestamp). */
+  setGrayFinish(appid: string, finishTimestamp: number): void
 }
 
 export function createControl(
@@ -185,7 +213,12 @@ export function createControl(
       const files = current().app(appid).lastUpload?.files
       return files ? new Map(files) : undefined
     },
-    rotateVerifyTicket: () => state.rotateVerifyTicket()
+    rotateVerifyTicket: () => current().rotateVerifyTicket(),
+    currentVerifyTicket: () => current().currentVerifyTicket(),
+    serverComponentTokenValid: () => current().serverComponentTokenValid(),
+    serverComponentToken: () => current().serviceComponentToken().component_access_token,
+    setReplyVariants: (values) => state.setReplyVariants(values),
+    setGrayFinish: (appid, finishTimestamp) => current().setGrayFinish(appid, finishTimestamp)
   }
 }
 
@@ -224,7 +257,9 @@ export function handleControlRequest(
     now: () => ({ now: control.now() }),
     state: () => control.state(),
     requests: () => control.requests(),
-    auditCount: () => ({ count: control.auditCount(text(query.get('appid') ?? args.appid, 'appid')) })
+    auditCount: () => ({ count: control.auditCount(text(query.get('appid') ?? args.appid, 'appid')) }),
+    currentVerifyTicket: () => ({ componentVerifyTicket: control.currentVerifyTicket() }),
+    serverComponentTokenValid: () => ({ valid: control.serverComponentTokenValid() })
   }
   const writers: Record<string, () => unknown> = {
     advance: () => {
@@ -252,6 +287,11 @@ export function handleControlRequest(
     setOnline: () => control.setOnline(text(args.appid, 'appid'), text(args.version, 'version')),
     setQuota: () => control.setQuota(args as Parameters<EmulatorControl['setQuota']>[0]),
     rotateVerifyTicket: () => ({ componentVerifyTicket: control.rotateVerifyTicket() }),
+    setReplyVariants: () => control.setReplyVariants(args as Partial<ReplyVariants>),
+    setGrayFinish: () => {
+      if (typeof args.finishTimestamp !== 'number') throw new Error('"finishTimestamp" must be a number')
+      control.setGrayFinish(text(args.appid, 'appid'), args.finishTimestamp)
+    },
     ...readers
   }
   const table = method === 'GET' ? readers : method === 'POST' ? writers : {}

@@ -15,21 +15,35 @@
  *   Template endpoints take only the component token (else 48001).
  * - Wrong method: 43002 "require POST method" for POST endpoints; 43001 "require GET method" for GET ones.
  * - Tokens live 7200 emulated seconds. `/cgi-bin/token` issues a new token per call and cuts the previous
- *   one to 5 more minutes; `stable_token` returns the same token until 5 minutes before expiry (or
- *   force_refresh). Component and authorizer tokens stay valid until expiry when refreshed; refresh tokens
- *   never rotate. The seeded verify ticket stays valid until `rotateVerifyTicket()`; a rotated-away
- *   ticket answers 61005, an unknown one 61006.
+ *   one to 5 more minutes (TOK-M); `stable_token` returns the same token until 5 minutes before expiry
+ *   (or force_refresh) (TOK-S). Minting a component_access_token cuts the previous one to 5 more minutes:
+ *   WeChat's support says frequent refreshes make the old token fail (C-000eaa8c848d48ff3b4de9c5c51c00)
+ *   without giving the overlap, so the /cgi-bin/token overlap is used. Authorizer tokens stay valid until
+ *   expiry when refreshed; refresh tokens never rotate.
+ * - component_verify_ticket: WeChat pushes one every 10 emulated minutes and each is valid for 12 hours
+ *   (Third-party_Platforms/2.0/Before_Develop/ComponentAccessToken.md); an older one answers 61005, an
+ *   unknown one 61006. `currentVerifyTicket()` is the latest, `rotateVerifyTicket()` pushes one at once.
+ * - The token-service stand-in (`/__token-service/token`) plays the platform server: it holds one
+ *   component token (minted with the latest ticket, only when it has none or it nears expiry) and one
+ *   authorizer token per app, and hands them out behind a bearer secret (`?component=1`, `?appid=`).
+ * - Replies that vary in the wild are switchable with `setReplyVariants` (see ReplyVariants in state.ts);
+ *   the defaults are the documented shapes, with two exceptions: undocodeaudit with nothing pending
+ *   answers 87012 as seen in the wild, and getgrayreleaseplan carries default_finish_timestamp (the mini
+ *   program's own operation.getGrayReleasePlan page documents it), created + 15 days unless `setGrayFinish`.
  * - Privacy detection runs after /wxa/commit: submit_audit within 60 emulated seconds of it answers 61039
  *   (`privacyDetectionSeconds` changes the window; 0 turns it off). A directCommit upload does not start
  *   the window (whether the platform runs detection then is undocumented), so upload → submit works at once.
  * - A delayed review (status 4) still counts as under review: it blocks another submit (85009), can be
  *   withdrawn, approved or rejected; it cannot be sped up (89402).
- * - Withdrawing with nothing under review answers 85019. A withdrawal does not refund the submit quota.
+ * - Withdrawing with nothing under review answers 87012 (variant `undoNothingPendingErrcode`). A
+ *   withdrawal does not refund the submit quota.
  *   Daily and monthly allowances (and the monthly submit quota) reset at midnight Beijing time.
  * - get_latest_auditstatus with no review ever submitted answers 85012.
- * - submit_audit item_list: an item without any category field is accepted (the product relies on it);
- *   an item naming a category must match get_category on first and second level (85008); `address`
- *   must be a page of the trial version (85007).
+ * - submit_audit item_list: every item needs first_class, second_class, first_id and second_id ("类目是必填的",
+ *   api_submitaudit); one missing answers 85008 (类目填写错误 — the code for this case is not documented).
+ *   The category must match get_category on first and second level (85008); `address` is optional and,
+ *   when given, must be a page of the trial version (85007). item_list itself may be left out
+ *   (C-000ece26dcc6501e8c30aeea160800).
  * - feedback_info / feedback_stuff are recorded on every submit that carries them, marked honoured only
  *   when the previous review was rejected.
  * - release while a gray plan runs: for the version in gray it finishes the plan as a full release (plan
@@ -38,8 +52,9 @@
  * - grayrelease: the percentage must be a JSON integer 0–100 (a numeric string is 85081); a flag left out
  *   keeps the plan's current value; the same percentage again is 85082. gray_percentage 100 finishes the
  *   plan as a full release (plan status 3, the version goes online).
- * - Fifteen days (15 × 86400 s) after create_timestamp a running plan is released to everyone: plan status
- *   3, online = the gray version, with that instant as release time. Evaluated lazily on every request.
+ * - At default_finish_timestamp (15 × 86400 s after create_timestamp unless moved) a running plan is
+ *   released to everyone: plan status 3, online = the gray version, with that instant as release time.
+ *   Evaluated lazily on every request.
  * - revertgrayrelease sets plan status 4 and leaves online unchanged; with no running plan it answers -1
  *   "no gray release plan". getgrayreleaseplan with no plan ever answers status 0 and zeros.
  * - Rollback: get_history_version lists rollback targets (earlier online versions, newest first, at most
@@ -67,7 +82,8 @@
  *   across versions is one group; uvPercent/pvPercent are shares of the filtered groups' totals.
  * - IP whitelists (61004, 40164) and call-rate limits (45009, 45011) are not modelled as rules; inject
  *   them with `injectFault`. change_visitstatus answers 85021 before the first release.
- * - Faults answer after the real effect only with `afterCommit`; `afterCommit` alone answers -1.
+ * - Faults answer after the real effect only with `afterCommit`; `afterCommit` alone answers -1. Faults
+ *   can also stand for a misbehaving relay: a verbatim `reply`, a `redirectTo`, an `oversizedBytes` body.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -77,7 +93,6 @@ import { FaultRegistry, RequestLog, createControl, type EmulatorControl } from '
 import {
   COMPONENT_APPID,
   COMPONENT_APPSECRET,
-  COMPONENT_VERIFY_TICKET,
   DEFAULT_SPEEDUP_QUOTA,
   DEV_APPID,
   STANDALONE_APPID,
@@ -87,7 +102,14 @@ import {
 import { EmulatorState, type CiUpload } from './state.js'
 
 export type { EmulatorControl, FaultSpec, RequestLogEntry } from './control.js'
-export type { AppSnapshot, CiUpload, EmulatorSnapshot, JsErrorRow, UploadRoute } from './state.js'
+export type {
+  AppSnapshot,
+  CiUpload,
+  EmulatorSnapshot,
+  JsErrorRow,
+  ReplyVariants,
+  UploadRoute
+} from './state.js'
 export * as seed from './seed.js'
 
 export interface EmulatorOptions {
@@ -113,8 +135,11 @@ export interface EmulatorOptions {
 
 export interface EmulatorCredentials {
   componentAppid: string
+  /**
+   * The platform's AppSecret, which only the platform server (here the token-service stand-in) uses to
+   * mint; the action never takes it. The ticket to mint with is `control.currentVerifyTicket()`.
+   */
   componentAppsecret: string
-  componentVerifyTicket: string
   /** The platform's development mini program (template-route uploads go to its draft box). */
   devAppid: string
   apps: Array<{
@@ -126,7 +151,10 @@ export interface EmulatorCredentials {
   }>
   /** No platform: own token only. */
   standaloneApp: { appid: string; appsecret: string; uploadPrivateKeyPem: string }
-  /** A stand-in for a user's own token service: `GET <url>?appid=…` with `Authorization: Bearer <secret>`. */
+  /**
+   * A stand-in for a user's own token service: `GET <url>?appid=…` (authorizer token) and
+   * `GET <url>?component=1` (component token), with `Authorization: Bearer <secret>`.
+   */
   tokenServiceUrl: string
   tokenServiceSecret: string
 }
@@ -228,7 +256,6 @@ function buildCredentials(state: EmulatorState, url: string): EmulatorCredential
   return {
     componentAppid: COMPONENT_APPID,
     componentAppsecret: COMPONENT_APPSECRET,
-    componentVerifyTicket: COMPONENT_VERIFY_TICKET,
     devAppid: DEV_APPID,
     apps,
     standaloneApp: withKey(STANDALONE_APPID, { appid: standalone.appid, appsecret: standalone.appsecret }),

@@ -25,6 +25,14 @@ export const TOKEN_LIFETIME_SECONDS = 7200
 /** A submit this soon after a commit finds the privacy-detection task still running (61039). */
 export const PRIVACY_DETECTION_SECONDS = 60
 export const GRAY_AUTO_RELEASE_SECONDS = 15 * 86400
+/** WeChat pushes a new component_verify_ticket every 10 minutes; each is valid for 12 hours (ComponentAccessToken.md). */
+export const VERIFY_TICKET_PUSH_SECONDS = 600
+export const VERIFY_TICKET_LIFETIME_SECONDS = 12 * 3600
+/**
+ * How long a component_access_token keeps working after a new one is minted. WeChat's support says only that
+ * frequent refreshes make the old token fail; five minutes follows the documented overlap of /cgi-bin/token.
+ */
+export const COMPONENT_TOKEN_OVERLAP_SECONDS = 300
 export const TEMPLATE_LIBRARY_LIMIT = 200
 export const HISTORY_LIMIT = 5
 export const WITHDRAW_PER_DAY = 5
@@ -59,7 +67,7 @@ export const COMPONENT_APPSECRET = `emu-secret-${COMPONENT_APPID}-${seededHex('c
 export const COMPONENT_VERIFY_TICKET = `ticket@@@emu-${seededHex('ticket:0', 24)}`
 export const TOKEN_SERVICE_SECRET = `emu-token-service-${seededHex('token-service', 16)}`
 
-/** The n-th verify ticket the platform "pushes" (n=0 is the seeded one). */
+/** The n-th verify ticket the platform pushes (n=0 at the start, then one every 10 minutes). */
 export function verifyTicket(n: number): string {
   return n === 0 ? COMPONENT_VERIFY_TICKET : `ticket@@@emu-${seededHex(`ticket:${n}`, 24)}`
 }

@@ -8,6 +8,7 @@
 import { constants, createPublicKey, publicDecrypt, randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { gunzipSync } from 'node:zlib'
+import { parseJsonOr } from './json.js'
 import { startMitmProxy } from './mitm-proxy.js'
 import { createTestCertificateAuthority } from './tls.js'
 
@@ -152,21 +153,16 @@ export function unpackCodePackage(buffer: Buffer): Map<string, Buffer> {
 
 /** Sizes as WeChat reports them: the whole package, the main package, each subpackage by root. */
 export function subpackageInfo(files: Map<string, Buffer>): Array<{ name: string; size: number }> {
-  let roots: string[] = []
   const appJson = files.get('app.json')
-  if (appJson) {
-    try {
-      const app = JSON.parse(appJson.toString('utf8')) as {
-        subpackages?: Array<{ root?: string }>
-        subPackages?: Array<{ root?: string }>
-      }
-      roots = (app.subpackages ?? app.subPackages ?? [])
-        .map((entry) => (entry.root ?? '').replace(/^\/+|\/+$/g, ''))
-        .filter(Boolean)
-    } catch {
-      // A broken app.json is the compiler's problem; report everything as main package.
-    }
-  }
+  const app = parseJson(appJson ?? Buffer.from('{}'))
+  // A broken app.json is the compiler's problem; then everything counts as main package.
+  const declared = app.subpackages ?? app.subPackages
+  const roots = (Array.isArray(declared) ? (declared as unknown[]) : [])
+    .map((entry) => {
+      const root = typeof entry === 'object' && entry !== null ? (entry as { root?: unknown }).root : ''
+      return (typeof root === 'string' ? root : '').replace(/^\/+|\/+$/g, '')
+    })
+    .filter(Boolean)
   let total = 0
   let main = 0
   const bySubpackage = new Map<string, number>(roots.map((root) => [root, 0]))
@@ -195,12 +191,8 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 function parseJson(body: Buffer): Record<string, unknown> {
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as unknown
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}
-  } catch {
-    return {}
-  }
+  const parsed = parseJsonOr(body.toString('utf8'), {})
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}
 }
 
 function reply(response: ServerResponse, payload: unknown): void {
@@ -232,6 +224,8 @@ export async function startServiceWechatFake(options: ServiceWechatFakeOptions):
       )
       signed = JSON.parse(plain.toString('utf8')) as { appid?: unknown; rand_str?: unknown }
     } catch {
+      // publicDecrypt throws for a signature not made with this key (an error of Node's realm, so no
+      // instanceof test), JSON.parse for garbage: either way the signature is not valid, which is the answer.
       return SIGNATURE_ERROR
     }
     const expected = rands.get(appid)
@@ -257,14 +251,7 @@ export async function startServiceWechatFake(options: ServiceWechatFakeOptions):
     }
     const signatureFile = files.get('/ci.signature')
     files.delete('/ci.signature')
-    let signature = ''
-    try {
-      signature = String(
-        (JSON.parse(signatureFile?.toString('utf8') ?? '{}') as { signature?: unknown }).signature ?? ''
-      )
-    } catch {
-      signature = ''
-    }
+    const signature = String(parseJson(signatureFile ?? Buffer.from('{}')).signature ?? '')
     const refused = verifySignature(appid, signature)
     if (refused) return refused
 

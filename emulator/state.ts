@@ -5,11 +5,13 @@
  * `{errcode, errmsg}`. Time comes only from the EmulatedClock.
  */
 import { beijingDay, beijingMonth, type EmulatedClock } from './clock.js'
+import { parseJsonOr } from './json.js'
 import {
   AUTHORIZED_APPS,
   CATEGORIES,
   COMPONENT_APPID,
   COMPONENT_APPSECRET,
+  COMPONENT_TOKEN_OVERLAP_SECONDS,
   DEFAULT_AUDIT_QUOTA,
   DEFAULT_SPEEDUP_QUOTA,
   DEFAULT_TESTER_LIMIT,
@@ -23,6 +25,8 @@ import {
   STANDALONE_APPID,
   TEMPLATE_LIBRARY_LIMIT,
   TOKEN_LIFETIME_SECONDS,
+  VERIFY_TICKET_LIFETIME_SECONDS,
+  VERIFY_TICKET_PUSH_SECONDS,
   WITHDRAW_PER_DAY,
   WITHDRAW_PER_MONTH,
   appSecretFor,
@@ -44,6 +48,46 @@ export class WxError extends Error {
     super(`${errcode} ${errmsg}`)
     this.name = 'WxError'
   }
+}
+
+/**
+ * Replies seen in the wild where the documented shape varies, each switchable per test through the control
+ * API (`setReplyVariants`). The defaults are the documented shapes.
+ */
+export interface ReplyVariants {
+  /** get_latest_auditstatus without user_version (C-0008e4194ecfc04869ad2c7ac5b400). */
+  latestAuditWithoutUserVersion: boolean
+  /** get_latest_auditstatus without auditid (C-000c06d08d01c83857cdad30056800). */
+  latestAuditWithoutAuditid: boolean
+  /** getversioninfo with release_time set but release_version "" (C-00064898180538e0c771f4b5c6b800). */
+  releaseVersionEmpty: boolean
+  /** gettemplatelist without draft_id (the older template doc and PowerWeChat's model have none). */
+  templateListWithoutDraftId: boolean
+  /**
+   * undocodeaudit with no review pending: 87012, as answered in the wild (C-0002423c6b85c083bd7a318fd5b800);
+   * the doc lists only 87013 for it, so any other code can be set here.
+   */
+  undoNothingPendingErrcode: number
+  /** queryquota answering 0 of 0 (SKIT's sample is all zeros; seen in the wild). */
+  quotaZero: boolean
+  /**
+   * getgrayreleaseplan without default_finish_timestamp: the mini program's own operation.getGrayReleasePlan
+   * page documents it, the third-party page does not.
+   */
+  grayPlanWithoutFinishTimestamp: boolean
+  /** Seconds added to the Date header of every reply: a server or relay whose clock is wrong. */
+  dateSkewSeconds: number
+}
+
+export const DEFAULT_REPLY_VARIANTS: Readonly<ReplyVariants> = {
+  latestAuditWithoutUserVersion: false,
+  latestAuditWithoutAuditid: false,
+  releaseVersionEmpty: false,
+  templateListWithoutDraftId: false,
+  undoNothingPendingErrcode: 87012,
+  quotaZero: false,
+  grayPlanWithoutFinishTimestamp: false,
+  dateSkewSeconds: 0
 }
 
 export type TokenKind = 'component' | 'authorizer' | 'own'
@@ -128,6 +172,8 @@ interface ReleasedVersion {
 interface GrayPlan {
   status: 0 | 1 | 2 | 3 | 4
   createTimestamp: number
+  /** When the platform releases the plan to everyone (default_finish_timestamp): created + 15 days. */
+  finishTimestamp: number
   percentage: number
   debugerFirst: boolean
   experiencerFirst: boolean
@@ -236,8 +282,16 @@ export class EmulatorState {
   readonly templates: Template[] = []
   readonly unsearchable = new Set<string>()
   readonly tooManyMemberships = new Set<string>()
-  /** Index of the verify ticket WeChat pushed last; earlier ones are expired (61005). */
-  ticketIndex = 0
+  /** Push time of every verify ticket WeChat pushed, by index (ticket n is `verifyTicket(n)`). */
+  private readonly ticketPushes: number[] = []
+  /** Ticket text → index, for the tickets pushed so far. */
+  private readonly ticketIndexes = new Map<string, number>()
+  /** The component token the platform server (the token-service stand-in) holds. */
+  private serverComponentToken: string | undefined
+  /** The last component token minted through api_component_token: a new one cuts it short. */
+  private lastComponentToken: string | undefined
+  /** How the emulator answers where real replies vary (see ReplyVariants). */
+  variants: ReplyVariants = { ...DEFAULT_REPLY_VARIANTS }
   private tokenSequence = 0
   private nextAuditId = 420000001
   private nextDraftId = 1
@@ -257,6 +311,7 @@ export class EmulatorState {
       speedupLimit: options.speedupQuota,
       month: beijingMonth(clock.now())
     }
+    this.pushVerifyTicket(clock.now())
     for (const seeded of AUTHORIZED_APPS) this.addApp(seeded.appid, seeded.name, true)
     for (let n = 1; n <= options.extraApps; n++) this.addApp(extraAppid(n), `Sample Store ${n}`, true)
     this.addApp(DEV_APPID, DEV_APP_NAME, true)
@@ -308,6 +363,14 @@ export class EmulatorState {
    */
   tick(): void {
     const now = this.clock.now()
+    // WeChat pushes a new verify ticket to the platform every 10 minutes.
+    for (
+      let next = (this.ticketPushes.at(-1) ?? now) + VERIFY_TICKET_PUSH_SECONDS;
+      next <= now;
+      next += VERIFY_TICKET_PUSH_SECONDS
+    ) {
+      this.pushVerifyTicket(next)
+    }
     const month = beijingMonth(now)
     if (month !== this.quota.month) {
       this.quota.month = month
@@ -325,9 +388,8 @@ export class EmulatorState {
         }
       }
       const gray = app.gray
-      if (gray?.status === 1 && gray.createTimestamp + GRAY_AUTO_RELEASE_SECONDS <= now) {
-        const at = gray.createTimestamp + GRAY_AUTO_RELEASE_SECONDS
-        this.finishGray(app, gray, at, 'auto-15-days')
+      if (gray?.status === 1 && gray.finishTimestamp <= now) {
+        this.finishGray(app, gray, gray.finishTimestamp, 'auto-15-days')
       }
     }
   }
@@ -361,27 +423,51 @@ export class EmulatorState {
     return record
   }
 
+  private pushVerifyTicket(at: number): string {
+    const index = this.ticketPushes.length
+    const ticket = verifyTicket(index)
+    this.ticketPushes.push(at)
+    this.ticketIndexes.set(ticket, index)
+    return ticket
+  }
+
+  /** The ticket WeChat pushed last: what the platform server uses to mint. */
+  currentVerifyTicket(): string {
+    return verifyTicket(this.ticketPushes.length - 1)
+  }
+
+  /**
+   * POST /cgi-bin/component/api_component_token. The ticket must be one WeChat pushed in the last 12 hours
+   * (61005 when older, 61006 when unknown). Minting cuts the previous component token to a short overlap.
+   */
   componentToken(body: Body): { component_access_token: string; expires_in: number } {
     const appid = optionalString(body, 'component_appid')
     if (appid !== COMPONENT_APPID) throw new WxError(61011, 'invalid component')
     const secret = optionalString(body, 'component_appsecret')
     if (!secret) throw new WxError(41004, 'appsecret missing')
     if (secret !== COMPONENT_APPSECRET) throw new WxError(40125, 'invalid appsecret')
-    const ticket = optionalString(body, 'component_verify_ticket')
-    if (ticket !== verifyTicket(this.ticketIndex)) {
-      for (let n = 0; n < this.ticketIndex; n++) {
-        if (ticket === verifyTicket(n)) throw new WxError(61005, 'component ticket is expired')
-      }
-      throw new WxError(61006, 'component ticket is invalid')
+    const ticket = optionalString(body, 'component_verify_ticket') ?? ''
+    const index = this.ticketIndexes.get(ticket)
+    if (index === undefined) throw new WxError(61006, 'component ticket is invalid')
+    const pushedAt = this.ticketPushes[index] ?? 0
+    if (pushedAt + VERIFY_TICKET_LIFETIME_SECONDS <= this.clock.now())
+      throw new WxError(61005, 'component ticket is expired')
+    return this.mintComponentToken()
+  }
+
+  private mintComponentToken(): { component_access_token: string; expires_in: number } {
+    const previous = this.tokens.get(this.lastComponentToken ?? '')
+    if (previous) {
+      previous.expiresAt = Math.min(previous.expiresAt, this.clock.now() + COMPONENT_TOKEN_OVERLAP_SECONDS)
     }
     const record = this.issue('component', COMPONENT_APPID, 'component')
+    this.lastComponentToken = record.token
     return { component_access_token: record.token, expires_in: TOKEN_LIFETIME_SECONDS }
   }
 
-  /** A new verify ticket, as pushed every ten minutes; the previous one becomes expired. */
+  /** A new verify ticket pushed now (besides the one every 10 minutes). */
   rotateVerifyTicket(): string {
-    this.ticketIndex += 1
-    return verifyTicket(this.ticketIndex)
+    return this.pushVerifyTicket(this.clock.now())
   }
 
   authorizerToken(
@@ -447,6 +533,30 @@ export class EmulatorState {
     return { access_token: record.token, expires_in: TOKEN_LIFETIME_SECONDS }
   }
 
+  /**
+   * The token-service stand-in's component token: the platform server mints with the latest pushed ticket
+   * only when the one it holds is gone or near expiry, and otherwise hands out the one it holds.
+   */
+  serviceComponentToken(): { component_access_token: string; expires_in: number } {
+    const held = this.tokens.get(this.serverComponentToken ?? '')
+    if (held && this.remaining(held) > 300) {
+      return { component_access_token: held.token, expires_in: this.remaining(held) }
+    }
+    const minted = this.componentToken({
+      component_appid: COMPONENT_APPID,
+      component_appsecret: COMPONENT_APPSECRET,
+      component_verify_ticket: this.currentVerifyTicket()
+    })
+    this.serverComponentToken = minted.component_access_token
+    return minted
+  }
+
+  /** Whether the component token the platform server holds still works (a re-mint elsewhere breaks it). */
+  serverComponentTokenValid(): boolean {
+    const held = this.tokens.get(this.serverComponentToken ?? '')
+    return held !== undefined && this.remaining(held) > 0
+  }
+
   // ---------------------------------------------------------------- code: commit, pages, categories
 
   private latestAudit(app: AppState): Audit | undefined {
@@ -458,13 +568,7 @@ export class EmulatorState {
     const template = this.templates.find((candidate) => candidate.templateId === templateId)
     if (!template) throw new WxError(85014, 'template not exist')
     const extJson = body.ext_json ?? '{}'
-    let ext: unknown
-    try {
-      if (typeof extJson !== 'string') throw new Error('not a string')
-      ext = JSON.parse(extJson)
-    } catch {
-      throw new WxError(85048, 'parse ext_json fail')
-    }
+    const ext = typeof extJson === 'string' ? parseJsonOr(extJson, undefined) : undefined
     if (!isPlainObject(ext)) throw new WxError(85048, 'parse ext_json fail')
     const userVersion = optionalString(body, 'user_version')
     if (!userVersion || userVersion.length > 64)
@@ -554,11 +658,11 @@ export class EmulatorState {
     const audit = this.latestAudit(app)
     if (!audit) throw new WxError(85012, 'invalid audit id: no audit was submitted')
     return {
-      auditid: audit.auditid,
+      ...(this.variants.latestAuditWithoutAuditid ? {} : { auditid: audit.auditid }),
       status: audit.status,
       reason: audit.reason,
       ScreenShot: audit.screenshot,
-      user_version: audit.code.version,
+      ...(this.variants.latestAuditWithoutUserVersion ? {} : { user_version: audit.code.version }),
       user_desc: audit.code.desc,
       submit_audit_time: audit.submitTime
     }
@@ -567,7 +671,9 @@ export class EmulatorState {
   undoAudit(app: AppState): void {
     const latest = this.latestAudit(app)
     if (!latest || (latest.status !== 2 && latest.status !== 4))
-      throw new WxError(85019, 'no version is under auditing')
+      throw this.variants.undoNothingPendingErrcode === 85019
+        ? new WxError(85019, 'no version is under auditing')
+        : new WxError(this.variants.undoNothingPendingErrcode, 'forbid revert this version release')
     const now = this.clock.now()
     const counter = app.withdrawals
     const day = beijingDay(now)
@@ -600,6 +706,12 @@ export class EmulatorState {
         throw new Error(`quota ${key} must be a non-negative integer`)
       Object.assign(this.quota, { [key]: value })
     }
+  }
+
+  /** queryquota as answered (the quotaZero variant answers 0 of 0). */
+  quotaReply(): { rest: number; limit: number; speedup_rest: number; speedup_limit: number } {
+    if (this.variants.quotaZero) return { rest: 0, limit: 0, speedup_rest: 0, speedup_limit: 0 }
+    return this.queryQuota()
   }
 
   queryQuota(): { rest: number; limit: number; speedup_rest: number; speedup_limit: number } {
@@ -703,6 +815,7 @@ export class EmulatorState {
     const plan: GrayPlan = running ?? {
       status: 1,
       createTimestamp: this.clock.now(),
+      finishTimestamp: this.clock.now() + GRAY_AUTO_RELEASE_SECONDS,
       percentage,
       debugerFirst,
       experiencerFirst,
@@ -722,7 +835,10 @@ export class EmulatorState {
         create_timestamp: plan?.createTimestamp ?? 0,
         gray_percentage: plan?.percentage ?? 0,
         support_debuger_first: plan?.debugerFirst ?? false,
-        support_experiencer_first: plan?.experiencerFirst ?? false
+        support_experiencer_first: plan?.experiencerFirst ?? false,
+        ...(plan && !this.variants.grayPlanWithoutFinishTimestamp
+          ? { default_finish_timestamp: plan.finishTimestamp }
+          : {})
       }
     }
   }
@@ -771,7 +887,7 @@ export class EmulatorState {
         ? {
             release_info: {
               release_time: app.online.releaseTime,
-              release_version: app.online.userVersion,
+              release_version: this.variants.releaseVersionEmpty ? '' : app.online.userVersion,
               release_desc: app.online.userDesc
             }
           }
@@ -784,6 +900,24 @@ export class EmulatorState {
     if (action !== 'open' && action !== 'close') throw new WxError(85022, 'invalid action')
     if (!app.online) throw new WxError(85021, 'status not allowed')
     app.visitStatus = action === 'open' ? 1 : 0
+  }
+
+  /** Moves the instant the platform releases a running gray plan to everyone (default_finish_timestamp). */
+  setGrayFinish(appid: string, finishTimestamp: number): void {
+    const gray = this.runningGray(this.app(appid))
+    if (!gray) throw new Error(`${appid} has no running gray release plan`)
+    if (!Number.isInteger(finishTimestamp)) throw new Error('finishTimestamp must be whole unix seconds')
+    gray.finishTimestamp = finishTimestamp
+  }
+
+  setReplyVariants(values: Partial<ReplyVariants>): ReplyVariants {
+    for (const [key, value] of Object.entries(values)) {
+      if (!(key in DEFAULT_REPLY_VARIANTS)) throw new Error(`unknown reply variant ${key}`)
+      const expected = typeof DEFAULT_REPLY_VARIANTS[key as keyof ReplyVariants]
+      if (typeof value !== expected) throw new Error(`reply variant ${key} must be a ${expected}`)
+    }
+    this.variants = { ...this.variants, ...values }
+    return { ...this.variants }
   }
 
   /** Seeds a prior full release, as if it had been released before the scenario began. */
@@ -865,6 +999,15 @@ export class EmulatorState {
       templateType,
       createTime: this.clock.now()
     })
+  }
+
+  /** gettemplatelist as answered (the templateListWithoutDraftId variant leaves draft_id out). */
+  templateListReply(query: URLSearchParams): { template_list: Array<Record<string, unknown>> } {
+    const list = this.templateList(query)
+    if (!this.variants.templateListWithoutDraftId) return list
+    return {
+      template_list: list.template_list.map(({ draft_id: _draftId, ...template }) => template)
+    }
   }
 
   templateList(query: URLSearchParams): { template_list: Array<Record<string, unknown>> } {
@@ -1183,17 +1326,17 @@ function validateItemList(itemList: unknown, pages: string[]): void {
     const title = item.title
     if (title !== undefined && (typeof title !== 'string' || title.length > 32))
       throw new WxError(85011, 'title is invalid')
+    // "类目是必填的": the category is required on every item (api_submitaudit).
+    const missing = REQUIRED_CATEGORY_FIELDS.find((field) => item[field] === undefined || item[field] === '')
+    if (missing) throw new WxError(85008, `category is invalid: ${missing} is required`)
     if (!matchesCategory(item)) throw new WxError(85008, 'category is invalid')
   }
 }
 
-/**
- * An item that names a category must name a configured one: first and second level (and third, when
- * given). An item without any category field is accepted and filed under the app's categories.
- */
+const REQUIRED_CATEGORY_FIELDS = ['first_class', 'second_class', 'first_id', 'second_id'] as const
+
+/** The item's category must be a configured one: first and second level (and third, when given). */
 function matchesCategory(item: Body): boolean {
-  const fields = ['first', 'second', 'third'].flatMap((name) => [`${name}_id`, `${name}_class`])
-  if (fields.every((field) => item[field] === undefined)) return true
   const level = (category: Category, name: 'first' | 'second' | 'third'): boolean => {
     const id = integerField(item[`${name}_id`])
     const label = item[`${name}_class`]
@@ -1217,11 +1360,7 @@ function normalizeFiles(files: Map<string, Buffer>): Map<string, Buffer> {
 function readJsonFile(files: Map<string, Buffer>, name: string): unknown {
   const data = files.get(name)
   if (!data) return undefined
-  try {
-    return JSON.parse(data.toString('utf8'))
-  } catch {
-    return undefined
-  }
+  return parseJsonOr(data.toString('utf8'), undefined)
 }
 
 /** Main-package and subpackage pages from the package's app.json (or the compiled app-config.json). */

@@ -167,8 +167,8 @@ export function extraAppid(index: number): string {
 }
 
 /**
- * How the action gets its tokens. `token-url` is the usual one; `component` (the platform's credentials and
- * the app's refresh token) is the source that can mint a new token when WeChat rejects one.
+ * How the action gets its tokens. `token-url` is the usual one; `component` (the app's refresh token with the
+ * platform server's component token) is the source that can get a new authorizer token when WeChat rejects one.
  */
 export type TokenSource = 'token-url' | 'component'
 
@@ -181,8 +181,7 @@ function tokenInputs(context: CellContext): Record<string, string> {
   if (!app) throw new Error(`${context.appid} is not authorized to the emulated platform`)
   return {
     'component-appid': credentials.componentAppid,
-    'component-appsecret': credentials.componentAppsecret,
-    'component-verify-ticket': credentials.componentVerifyTicket,
+    'component-access-token': context.world.emulator.control.serverComponentToken(),
     'authorizer-refresh-tokens': `${app.appid}: ${app.refreshToken}`
   }
 }
@@ -239,6 +238,7 @@ async function submitScenario(context: CellContext): Promise<Scenario> {
       ...platform,
       route: 'direct',
       'project-path': directProjectFor(appid),
+      'allow-paths-outside-workspace': 'true',
       'private-key': context.devKey,
       proxy: world.servicewechat.proxyUrl
     },

@@ -1,24 +1,23 @@
 /**
  * Every input of action.yml is read and validated here, once, before anything touches the network.
  * A bad input fails with an InputError that names the input and the rule it broke.
+ *
+ * One source of truth: INPUT_FIELDS has one schema per input of action.yml (names, defaults and required
+ * inputs are checked against action.yml by __tests__/inputs-action-yml.test.ts), and `Inputs` is the type the
+ * schema produces: there is no hand-written parallel interface.
  */
+import { realpathSync } from 'node:fs'
+import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { InputError } from './errors.js'
 import { registerSecret } from './redact.js'
-import { parseGraySchedule, type GraySchedule } from './release/schedule.js'
+import { parseGraySchedule } from './release/schedule.js'
+import { GRAY_DEADLINE_ACTIONS, HEALTH_ACTIONS, RELEASE_ON_APPROVAL, ROUTES } from './release/settings.js'
 import { DEFAULT_TOTAL_LIMIT, parseSize, parseSizeBudget, type SizePolicy } from './report/package-size.js'
-import {
-  GRAY_DEADLINE_ACTIONS,
-  HEALTH_ACTIONS,
-  RELEASE_ON_APPROVAL,
-  ROUTES,
-  type GrayDeadlineAction,
-  type HealthGate,
-  type ReleaseOnApproval,
-  type Route
-} from './release/settings.js'
-import type { ReviewItem } from './wechat/review-items.js'
+import type { Credentials } from './wechat/credentials.js'
+import { checkEndpointUrl, type EndpointInput } from './wechat/endpoint.js'
+import { reviewItemListSchema } from './wechat/review-items.js'
 
 export const COMMANDS = [
   'preview',
@@ -38,141 +37,36 @@ export type Command = (typeof COMMANDS)[number]
 export const UPLOADING_COMMANDS: readonly Command[] = ['preview', 'upload', 'submit']
 
 const APPID = /^wx[0-9a-f]{16}$/
-const SEMVERISH = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/
 
-/** Every input name of action.yml, so the type system catches a misspelt one. */
-export const INPUT_NAMES = [
-  'command',
-  'project-path',
-  'appid',
-  'private-key',
-  'private-key-path',
-  'robot',
-  'version',
-  'description',
-  'compile-settings',
-  'pack-npm',
-  'proxy',
-  'ci-timeout-minutes',
-  'preview-page-path',
-  'preview-query',
-  'qrcode-branch',
-  'package-size-budget',
-  'package-size-budget-action',
-  'package-size-total-limit',
-  'api-base-url',
-  'wechat-timeout-seconds',
-  'authorizer-access-token',
-  'token-url',
-  'token-url-secret',
-  'component-appid',
-  'component-appsecret',
-  'component-verify-ticket',
-  'component-access-token',
-  'authorizer-refresh-tokens',
-  'appsecret',
-  'targets',
-  'route',
-  'ext-json',
-  'concurrency',
-  'review-items',
-  'review-notes',
-  'feedback',
-  'feedback-media',
-  'privacy-api-not-use',
-  'gray-percent',
-  'gray-whitelist',
-  'gray-project-members',
-  'gray-experience-members',
-  'gray-schedule',
-  'gray-deadline-action',
-  'gray-deadline-margin-hours',
-  'release-on-approval',
-  'health-max-new-error-groups',
-  'health-max-error-ratio',
-  'health-min-baseline-uv',
-  'health-action',
-  'rollback-to',
-  'deployment-environment',
-  'github-token',
-  'github-app-slug',
-  'check-runs',
-  'pr-comment',
-  'dry-run'
-] as const
-export type InputName = (typeof INPUT_NAMES)[number]
+/**
+ * What a version name may be, from any source (the `version` input, a tag, `rollback-to`): 1–64 letters,
+ * digits and `. + _ -`, starting with a letter or digit. WeChat's user_version takes at most 64 characters.
+ */
+export const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/
+const VERSION_RULE = '1–64 characters of letters, digits and . + _ -, starting with a letter or digit'
 
-/** Inputs that carry secrets: masked in the log and redacted from everything the action writes. */
-const SECRET_INPUTS: readonly InputName[] = [
-  'private-key',
-  'authorizer-access-token',
-  'token-url-secret',
-  'component-appsecret',
-  'component-verify-ticket',
-  'component-access-token',
-  'authorizer-refresh-tokens',
-  'appsecret',
-  'github-token'
-]
+/** Where a version name came from, for the error when it breaks the pattern. */
+export type VersionSource = 'version' | 'rollback-to' | 'tag'
 
-const bool = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined
-      if (/^(true|True|TRUE)$/.test(value)) return true
-      if (/^(false|False|FALSE)$/.test(value)) return false
-      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"`, path: [name] })
-      return z.NEVER
-    })
-
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined
-      if (!/^-?\d+$/.test(value)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be a whole number from ${min} to ${max}, got "${value}"`
-        })
-        return z.NEVER
-      }
-      const n = Number(value)
-      if (n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be from ${min} to ${max}, got ${n}` })
-        return z.NEVER
-      }
-      return n
-    })
-
-const positiveNumber = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined) return undefined
-    const n = Number(value)
-    if (!Number.isFinite(n) || n < 0) {
-      ctx.addIssue({ code: 'custom', message: `must be a number of at least 0, got "${value}"` })
-      return z.NEVER
+/**
+ * A version name from any source, checked against VERSION_PATTERN; `v1.2.3` gives `1.2.3`. A tag may be
+ * given with or without `refs/tags/`. Throws an InputError naming the input (for a tag: `version`, the input
+ * that would override it).
+ */
+export function parseVersion(source: VersionSource, text: string): string {
+  const candidate = source === 'tag' ? text.replace(/^refs\/tags\//, '') : text.trim()
+  if (!VERSION_PATTERN.test(candidate)) {
+    if (source === 'tag') {
+      const shown = JSON.stringify([...candidate].slice(0, 80).join(''))
+      throw new InputError(
+        'version',
+        `is not set, and the tag ${shown} does not give a version (${VERSION_RULE}): set the version input`
+      )
     }
-    return n
-  })
-
-const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined
-      if (!(values as readonly string[]).includes(value)) {
-        ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}, got "${value}"` })
-        return z.NEVER
-      }
-      return value as T
-    })
+    throw new InputError(source, `must be ${VERSION_RULE}`)
+  }
+  return candidate.replace(/^v(?=\d)/, '')
+}
 
 /** A list input: one item a line or comma-separated, blanks and `#` comments ignored. */
 export function splitList(value: string | undefined): string[] {
@@ -183,189 +77,252 @@ export function splitList(value: string | undefined): string[] {
     .filter((item) => item.length > 0)
 }
 
-function structured(name: InputName, value: string | undefined): unknown {
-  if (value === undefined) return undefined
-  try {
-    return parseYaml(value) as unknown
-  } catch (error) {
-    throw new InputError(name, `must be valid YAML or JSON (${(error as Error).message.split('\n')[0]})`)
-  }
+// Field schemas. Each takes the raw input (undefined when empty) and yields its value, default applied.
+
+function issue(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: 'custom', message })
+  return z.NEVER as never
 }
 
-/** One review item: categories required (get_category), page, tag and title optional (WeChat submit_audit). */
-const reviewItemSchema = z
-  .object({
-    first_class: z.string().min(1, 'first_class is required (copy it from get_category)'),
-    second_class: z.string().min(1, 'second_class is required (copy it from get_category)'),
-    first_id: z.coerce.number().int(),
-    second_id: z.coerce.number().int(),
-    third_class: z.string().optional(),
-    third_id: z.coerce.number().int().optional(),
-    address: z.string().min(1).optional(),
-    tag: z
-      .union([z.string(), z.array(z.string())])
-      .optional()
-      .transform((tag) => (Array.isArray(tag) ? tag.join(' ') : tag)),
-    title: z.string().optional()
-  })
-  .strict()
-export type { ReviewItem }
+const text = () => z.string().optional()
 
-const rawSchema = z.object({
+const textOr = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => value ?? fallback)
+
+const optionalBool = () =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined
+      if (/^(true|True|TRUE)$/.test(value)) return true
+      if (/^(false|False|FALSE)$/.test(value)) return false
+      return issue(ctx, `must be true or false, got "${value}"`)
+    })
+
+const bool = (fallback: boolean) => optionalBool().transform((value) => value ?? fallback)
+
+const optionalInt = (min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined
+      if (!/^-?\d+$/.test(value))
+        return issue(ctx, `must be a whole number from ${min} to ${max}, got "${value}"`)
+      const n = Number(value)
+      if (n < min || n > max) return issue(ctx, `must be from ${min} to ${max}, got ${n}`)
+      return n
+    })
+
+const int = (min: number, max: number, fallback: number) =>
+  optionalInt(min, max).transform((value) => value ?? fallback)
+
+const optionalNonNegative = () =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined
+      const n = Number(value)
+      if (!Number.isFinite(n) || n < 0) return issue(ctx, `must be a number of at least 0, got "${value}"`)
+      return n
+    })
+
+const optionalOneOf = <const T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined
+      if (!(values as readonly string[]).includes(value)) {
+        return issue(ctx, `must be one of ${values.join(', ')}, got "${value}"`)
+      }
+      return value as T
+    })
+
+const oneOf = <const T extends string>(values: readonly [T, ...T[]], fallback: T) =>
+  optionalOneOf(values).transform((value) => value ?? fallback)
+
+const appid = () =>
+  z.string().regex(APPID, { error: 'must look like wx followed by 16 hex characters' }).optional()
+
+const version = (source: 'version' | 'rollback-to') =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined
+      if (!VERSION_PATTERN.test(value.trim())) return issue(ctx, `must be ${VERSION_RULE}`)
+      return parseVersion(source, value)
+    })
+
+const endpoint = (input: EndpointInput) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined
+      const check = checkEndpointUrl(input, value.trim())
+      if ('error' in check) return issue(ctx, check.error)
+      return check.url
+    })
+
+/** Turns an input like `none` into "off" and leaves its default in place otherwise. */
+const textOrNone = (fallback: string) =>
+  textOr(fallback).transform((value) => (value === 'none' ? undefined : value))
+
+/** YAML or JSON text, parsed (a list or mapping). */
+const structured = () =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): unknown => {
+      if (value === undefined) return undefined
+      try {
+        return parseYaml(value) as unknown
+      } catch (error) {
+        return issue(ctx, `must be valid YAML or JSON (${(error as Error).message.split('\n')[0]})`)
+      }
+    })
+
+const mapping = () =>
+  structured().transform((value, ctx) => {
+    if (value === undefined || value === null) return undefined
+    if (typeof value !== 'object' || Array.isArray(value))
+      return issue(ctx, 'must be an object (YAML or JSON)')
+    return value as Record<string, unknown>
+  })
+
+const reviewItems = () =>
+  structured().transform((value, ctx) => {
+    if (value === undefined || value === null) return undefined
+    if (Array.isArray(value) && value.length === 0) return undefined
+    const result = reviewItemListSchema.safeParse(value)
+    if (!result.success) return issue(ctx, result.error.issues[0]?.message ?? 'is invalid')
+    return result.data
+  })
+
+/** One schema per input of action.yml, in its order; each applies the default action.yml declares. */
+export const INPUT_FIELDS = {
   command: z
-    .string({ message: `is required: one of ${COMMANDS.join(', ')}` })
+    .string({ error: `is required: one of ${COMMANDS.join(', ')}` })
     .refine((value) => (COMMANDS as readonly string[]).includes(value), {
-      message: `must be one of ${COMMANDS.join(', ')}`
-    }),
-  'project-path': z.string().optional(),
-  appid: z.string().regex(APPID, 'must look like wx followed by 16 hex characters').optional(),
-  'private-key': z.string().optional(),
-  'private-key-path': z.string().optional(),
-  robot: int(1, 30),
-  version: z.string().regex(SEMVERISH, 'must be 1–64 characters of letters, digits and . + _ -').optional(),
-  description: z.string().max(2000, 'must be at most 2000 characters').optional(),
-  'compile-settings': z.string().optional(),
-  'pack-npm': oneOf(['auto', 'true', 'false']),
+      error: `must be one of ${COMMANDS.join(', ')}`
+    })
+    .transform((value) => value as Command),
+  // build
+  'project-path': textOr('.'),
+  appid: appid(),
+  'private-key': text(),
+  'private-key-path': text(),
+  'allow-paths-outside-workspace': bool(false),
+  robot: int(1, 30, 1),
+  version: version('version'),
+  description: z.string().max(2000, { error: 'must be at most 2000 characters' }).optional(),
+  'compile-settings': mapping(),
+  'pack-npm': oneOf(['auto', 'true', 'false'], 'auto').transform((value) =>
+    value === 'auto' ? ('auto' as const) : value === 'true'
+  ),
   proxy: z
     .string()
-    .regex(/^(https?|socks[45]?):\/\/[^/\s]+/i, 'must be a URL such as http://proxy.example:3128')
+    .regex(/^(https?|socks[45]?):\/\/[^/\s]+/i, { error: 'must be a URL such as http://proxy.example:3128' })
     .optional(),
-  'ci-timeout-minutes': int(1, 360),
-  'preview-page-path': z.string().optional(),
-  'preview-query': z.string().optional(),
-  'qrcode-branch': z.string().optional(),
-  'package-size-budget': z.string().optional(),
-  'package-size-budget-action': oneOf(['warn', 'fail']),
-  'package-size-total-limit': z.string().optional(),
-  'api-base-url': z
+  'ci-timeout-minutes': int(1, 360, 15),
+  'preview-page-path': text(),
+  'preview-query': text(),
+  'qrcode-branch': textOrNone('wechat-qrcodes'),
+  'package-size-budget': textOr('90%'),
+  'package-size-budget-action': oneOf(['warn', 'fail'], 'warn'),
+  'package-size-total-limit': textOr('20MB'),
+  // platform
+  'api-base-url': endpoint('api-base-url').transform((value) => value ?? 'https://api.weixin.qq.com'),
+  'wechat-timeout-seconds': int(1, 300, 15),
+  'token-url': endpoint('token-url'),
+  'token-url-secret': text(),
+  'authorizer-access-token': text(),
+  'component-access-token': text(),
+  'component-appid': appid(),
+  'authorizer-refresh-tokens': text(),
+  appsecret: text(),
+  targets: text(),
+  route: oneOf(ROUTES, 'direct'),
+  'ext-json': mapping(),
+  concurrency: int(1, 32, 4),
+  // review
+  'review-items': reviewItems(),
+  'review-notes': z.string().max(1000, { error: 'must be at most 1000 characters' }).optional(),
+  feedback: z
     .string()
-    .regex(/^https?:\/\/[^/\s]+/i, 'must be a URL such as https://api.weixin.qq.com')
+    .max(200, { error: 'must be at most 200 characters (WeChat feedback_info limit)' })
     .optional(),
-  'wechat-timeout-seconds': int(1, 300),
-  'authorizer-access-token': z.string().optional(),
-  'token-url': z
-    .string()
-    .regex(/^https?:\/\/[^/\s]+/i, 'must be the http(s) URL of your token service')
-    .optional(),
-  'token-url-secret': z.string().optional(),
-  'component-appid': z.string().regex(APPID, 'must look like wx followed by 16 hex characters').optional(),
-  'component-appsecret': z.string().optional(),
-  'component-verify-ticket': z.string().optional(),
-  'component-access-token': z.string().optional(),
-  'authorizer-refresh-tokens': z.string().optional(),
-  appsecret: z.string().optional(),
-  targets: z.string().optional(),
-  route: oneOf(ROUTES),
-  'ext-json': z.string().optional(),
-  concurrency: int(1, 32),
-  'review-items': z.string().optional(),
-  'review-notes': z.string().max(1000, 'must be at most 1000 characters').optional(),
-  feedback: z.string().max(200, 'must be at most 200 characters (WeChat feedback_info limit)').optional(),
-  'feedback-media': z.string().optional(),
-  'privacy-api-not-use': bool('privacy-api-not-use'),
-  'gray-percent': int(0, 100),
-  'gray-whitelist': z.string().optional(),
-  'gray-project-members': bool('gray-project-members'),
-  'gray-experience-members': bool('gray-experience-members'),
-  'gray-schedule': z.string().optional(),
-  'gray-deadline-action': oneOf(GRAY_DEADLINE_ACTIONS),
-  'gray-deadline-margin-hours': int(1, 168),
-  'release-on-approval': oneOf(RELEASE_ON_APPROVAL),
-  'health-max-new-error-groups': int(0, 10000),
-  'health-max-error-ratio': positiveNumber,
-  'health-min-baseline-uv': int(0, 100000000),
-  'health-action': oneOf(HEALTH_ACTIONS),
-  'rollback-to': z.string().regex(SEMVERISH, 'must be a version name such as 1.2.2').optional(),
-  'deployment-environment': z.string().max(255).optional(),
-  'github-token': z.string().optional(),
+  'feedback-media': text(),
+  'privacy-api-not-use': optionalBool(),
+  // gray
+  'gray-percent': optionalInt(0, 100),
+  'gray-whitelist': text(),
+  'gray-project-members': bool(false),
+  'gray-experience-members': bool(false),
+  'gray-schedule': text(),
+  'gray-deadline-action': oneOf(GRAY_DEADLINE_ACTIONS, 'warn'),
+  'gray-deadline-margin-hours': int(1, 168, 24),
+  'release-on-approval': oneOf(RELEASE_ON_APPROVAL, 'off'),
+  'health-max-new-error-groups': optionalInt(0, 10000),
+  'health-max-error-ratio': optionalNonNegative(),
+  'health-min-baseline-uv': optionalInt(0, 100000000),
+  'health-action': optionalOneOf(HEALTH_ACTIONS),
+  // release / rollback
+  'rollback-to': version('rollback-to'),
+  'deployment-environment': textOrNone('wechat').pipe(
+    z.string().max(255, { error: 'must be at most 255 characters' }).optional()
+  ),
+  // GitHub
+  'github-token': text(),
   'github-app-slug': z
     .string()
-    .regex(
-      /^[a-z0-9][a-z0-9-]{0,99}$/,
-      'must be a GitHub App slug such as github-actions (the name in github.com/apps/<slug>)'
-    )
-    .optional(),
-  'check-runs': bool('check-runs'),
-  'pr-comment': bool('pr-comment'),
-  'dry-run': bool('dry-run')
-})
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, {
+      error: 'must be a GitHub App slug such as github-actions (the name in github.com/apps/<slug>)'
+    })
+    .optional()
+    .transform((value) => value ?? 'github-actions'),
+  'check-runs': bool(true),
+  'pr-comment': bool(true),
+  'dry-run': bool(false)
+} satisfies Record<string, z.ZodType>
 
-export type Credentials =
-  | { kind: 'authorizer-token'; token: string }
-  | { kind: 'token-url'; url: string; secret?: string }
-  | {
-      kind: 'component'
-      componentAppid: string
-      componentAppsecret?: string
-      componentVerifyTicket?: string
-      componentAccessToken?: string
-      refreshTokens: Record<string, string>
-    }
+export type InputName = keyof typeof INPUT_FIELDS
+/** Every input of action.yml. */
+export const INPUT_NAMES = Object.keys(INPUT_FIELDS) as InputName[]
 
-export interface Inputs {
-  command: Command
-  projectPath: string
-  appid?: string
-  privateKey?: string
-  privateKeyPath?: string
-  robot: number
-  version?: string
-  description?: string
-  compileSettings?: Record<string, unknown>
-  packNpm: 'auto' | boolean
-  proxy?: string
-  ciTimeoutMs: number
-  previewPagePath?: string
-  previewQuery?: string
-  qrcodeBranch?: string
-  /** WeChat's package limits, the budget and what exceeding it does (preview and upload). */
-  packageSizePolicy: SizePolicy
-  apiBaseUrl: string
-  wechatTimeoutMs: number
-  credentials?: Credentials
-  appsecret?: string
-  targets: string[]
-  route: Route
-  extJson?: Record<string, unknown>
-  concurrency: number
-  reviewItems?: ReviewItem[]
-  reviewNotes?: string
-  feedback?: string
-  feedbackMedia: string[]
-  privacyApiNotUse?: boolean
-  grayPercent?: number
-  grayWhitelist: string[]
-  grayProjectMembers: boolean
-  grayExperienceMembers: boolean
-  graySchedule?: GraySchedule
-  grayScheduleText?: string
-  grayDeadlineAction: GrayDeadlineAction
-  grayDeadlineMarginHours: number
-  releaseOnApproval: ReleaseOnApproval
-  healthGate?: HealthGate
-  rollbackTo?: string
-  deploymentEnvironment?: string
-  githubToken?: string
-  /** The App whose installation token github-token is: its check runs, comments and issues are the action's own. */
-  githubAppSlug: string
-  checkRuns: boolean
-  prComment: boolean
-  dryRun: boolean
+/**
+ * Inputs the action no longer takes. The runner passes every `with:` key to the action, so a workflow that
+ * still sets one is refused with what to use instead rather than silently ignored.
+ */
+export const REMOVED_INPUTS: Readonly<Record<string, string>> = {
+  'component-appsecret':
+    'is no longer taken: the action never mints a component_access_token, because a new one makes the token your platform server holds fail. Give `token-url` (your token service answers `?component=1` with the component token) or `component-access-token` instead (docs/credentials.md).',
+  'component-verify-ticket':
+    'is no longer taken: WeChat pushes a new ticket every 10 minutes and each lives 12 hours, so a stored one fails within hours, and the action never mints a component_access_token. Give `token-url` or `component-access-token` instead (docs/credentials.md).'
 }
 
-function firstIssue(error: z.ZodError): InputError {
-  const issue = error.issues[0]
-  const name = String(issue?.path[0] ?? 'inputs')
-  let message = issue?.message ?? 'is invalid'
-  if (issue?.code === 'invalid_type' && !message.startsWith('is required')) message = 'is invalid'
-  return new InputError(name, message)
-}
+/** Inputs that carry secrets: masked in the log and redacted from everything the action writes. */
+const SECRET_INPUTS: readonly InputName[] = [
+  'private-key',
+  'authorizer-access-token',
+  'token-url-secret',
+  'component-access-token',
+  'authorizer-refresh-tokens',
+  'appsecret',
+  'github-token'
+]
 
-function parseRefreshTokens(
-  value: string | undefined,
-  fallbackAppid: string | undefined
-): Record<string, string> {
-  if (!value) return {}
+const fieldsSchema = z.object(INPUT_FIELDS)
+type Raw = z.output<typeof fieldsSchema>
+
+function parseRefreshTokens(value: string, fallbackAppid: string | undefined): Record<string, string> {
   const trimmed = value.trim()
   // A single token for a single mini program is the common case.
   if (!/[:{\n=]/.test(trimmed)) {
@@ -377,7 +334,15 @@ function parseRefreshTokens(
     }
     return { [fallbackAppid]: trimmed }
   }
-  const parsed = structured('authorizer-refresh-tokens', trimmed)
+  let parsed: unknown
+  try {
+    parsed = parseYaml(trimmed)
+  } catch (error) {
+    throw new InputError(
+      'authorizer-refresh-tokens',
+      `must be valid YAML or JSON (${(error as Error).message.split('\n')[0]})`
+    )
+  }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InputError(
       'authorizer-refresh-tokens',
@@ -396,86 +361,67 @@ function parseRefreshTokens(
   return map
 }
 
-function parseObject(name: InputName, value: string | undefined): Record<string, unknown> | undefined {
-  const parsed = structured(name, value)
-  if (parsed === undefined || parsed === null) return undefined
-  if (typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new InputError(name, 'must be an object (YAML or JSON)')
-  return parsed as Record<string, unknown>
-}
-
-function parseReviewItems(value: string | undefined): ReviewItem[] | undefined {
-  const parsed = structured('review-items', value)
-  if (parsed === undefined || parsed === null) return undefined
-  const list = Array.isArray(parsed) ? parsed : [parsed]
-  if (list.length === 0) return undefined
-  if (list.length > 5) {
-    throw new InputError('review-items', `at most 5 groups are allowed by WeChat, got ${list.length}`)
-  }
-  return list.map((item, index) => {
-    const result = reviewItemSchema.safeParse(item)
-    if (!result.success) {
-      const issue = result.error.issues[0]
-      const where = issue?.path.length ? `.${issue.path.join('.')}` : ''
-      throw new InputError('review-items', `item ${index + 1}${where}: ${issue?.message ?? 'is invalid'}`)
-    }
-    const review = result.data
-    const tags = review.tag ? review.tag.split(/\s+/).filter(Boolean) : []
-    if (tags.length > 10)
-      throw new InputError('review-items', `item ${index + 1}: at most 10 tags, got ${tags.length}`)
-    const longTag = tags.find((tag) => [...tag].length > 20)
-    if (longTag)
-      throw new InputError('review-items', `item ${index + 1}: tag "${longTag}" is longer than 20 characters`)
-    if (review.title && [...review.title].length > 32) {
-      throw new InputError('review-items', `item ${index + 1}: title is longer than 32 characters`)
-    }
-    return review
-  })
-}
-
-function credentialsFrom(raw: z.infer<typeof rawSchema>, appid: string | undefined): Credentials | undefined {
-  const given = [
-    raw['authorizer-access-token'] && 'authorizer-access-token',
-    raw['token-url'] && 'token-url',
-    (raw['component-appid'] || raw['component-access-token']) && 'component-appid'
-  ].filter(Boolean)
+/** The platform credentials: one source of authorizer tokens, and a component token source when there is one. */
+function credentialsFrom(raw: Raw, defaultAppid: string | undefined): Credentials | undefined {
+  const tokenUrl = raw['token-url']
+  const service = tokenUrl
+    ? {
+        kind: 'token-url' as const,
+        url: tokenUrl,
+        ...(raw['token-url-secret'] ? { secret: raw['token-url-secret'] } : {})
+      }
+    : undefined
+  const given = (['token-url', 'authorizer-access-token', 'authorizer-refresh-tokens'] as const).filter(
+    (name) => raw[name]
+  )
   if (given.length > 1) {
     throw new InputError(
-      String(given[1]),
-      `give only one kind of platform credentials, not both ${given.join(' and ')}`
+      given[1] as string,
+      `give one source of authorizer tokens, not both ${given[0]} and ${given[1]}`
     )
   }
-  if (raw['authorizer-access-token'])
-    return { kind: 'authorizer-token', token: raw['authorizer-access-token'] }
-  if (raw['token-url']) {
+  const componentToken = raw['component-access-token']
+  const component = componentToken ? { kind: 'component-token' as const, token: componentToken } : service
+  if (service) return { authorizer: service, ...(component ? { component } : {}) }
+  if (raw['authorizer-access-token']) {
     return {
-      kind: 'token-url',
-      url: raw['token-url'],
-      ...(raw['token-url-secret'] ? { secret: raw['token-url-secret'] } : {})
+      authorizer: { kind: 'authorizer-token', token: raw['authorizer-access-token'] },
+      ...(component ? { component } : {})
     }
   }
-  if (raw['component-appid'] || raw['component-access-token']) {
-    if (!raw['component-appid'])
-      throw new InputError('component-appid', 'is required with component-access-token')
-    if (!raw['component-access-token'] && !(raw['component-appsecret'] && raw['component-verify-ticket'])) {
+  const refreshTokens = raw['authorizer-refresh-tokens']
+  if (refreshTokens) {
+    if (!raw['component-appid']) {
       throw new InputError(
-        'component-appsecret',
-        'component credentials need either component-access-token, or component-appsecret with component-verify-ticket'
+        'component-appid',
+        'is required with authorizer-refresh-tokens (WeChat names the platform in api_authorizer_token)'
+      )
+    }
+    if (!componentToken) {
+      throw new InputError(
+        'component-access-token',
+        'is required with authorizer-refresh-tokens: the action never mints a component_access_token. Better, give `token-url` and let your platform server hand out the tokens it holds (docs/credentials.md)'
       )
     }
     return {
-      kind: 'component',
-      componentAppid: raw['component-appid'],
-      ...(raw['component-appsecret'] ? { componentAppsecret: raw['component-appsecret'] } : {}),
-      ...(raw['component-verify-ticket'] ? { componentVerifyTicket: raw['component-verify-ticket'] } : {}),
-      ...(raw['component-access-token'] ? { componentAccessToken: raw['component-access-token'] } : {}),
-      refreshTokens: parseRefreshTokens(raw['authorizer-refresh-tokens'], appid)
+      authorizer: {
+        kind: 'refresh-tokens',
+        componentAppid: raw['component-appid'],
+        refreshTokens: parseRefreshTokens(refreshTokens, defaultAppid)
+      },
+      component: { kind: 'component-token', token: componentToken }
     }
+  }
+  if (componentToken) {
+    throw new InputError(
+      'component-access-token',
+      'reaches only the template library; the mini programs need authorizer tokens too: give token-url, authorizer-access-token or authorizer-refresh-tokens'
+    )
   }
   return undefined
 }
 
-function packageSizePolicy(raw: z.infer<typeof rawSchema>): SizePolicy {
+function packageSizePolicy(raw: Raw): SizePolicy {
   let budget: Pick<SizePolicy, 'percent' | 'budgets'>
   try {
     budget = parseSizeBudget(raw['package-size-budget'])
@@ -483,33 +429,17 @@ function packageSizePolicy(raw: z.infer<typeof rawSchema>): SizePolicy {
     throw new InputError('package-size-budget', (error as Error).message)
   }
   let totalLimit = DEFAULT_TOTAL_LIMIT
-  if (raw['package-size-total-limit'] !== undefined) {
-    try {
-      totalLimit = parseSize(raw['package-size-total-limit'])
-    } catch (error) {
-      throw new InputError('package-size-total-limit', (error as Error).message)
-    }
-    if (totalLimit <= 0) throw new InputError('package-size-total-limit', 'must be more than 0 bytes')
+  try {
+    totalLimit = parseSize(raw['package-size-total-limit'])
+  } catch (error) {
+    throw new InputError('package-size-total-limit', (error as Error).message)
   }
-  return { ...budget, totalLimit, action: raw['package-size-budget-action'] ?? 'warn' }
+  if (totalLimit <= 0) throw new InputError('package-size-total-limit', 'must be more than 0 bytes')
+  return { ...budget, totalLimit, action: raw['package-size-budget-action'] }
 }
 
-/**
- * Reads and validates all inputs. `get` returns the raw input ('' when missing), like core.getInput.
- * Throws InputError on the first problem, before anything else runs.
- */
-export function readInputs(get: (name: InputName) => string): Inputs {
-  const values: Record<string, string | undefined> = {}
-  for (const name of INPUT_NAMES) {
-    const value = get(name)
-    values[name] = value === '' ? undefined : value
-    if (SECRET_INPUTS.includes(name) && value) registerSecret(value)
-  }
-  const result = rawSchema.safeParse(values)
-  if (!result.success) throw firstIssue(result.error)
-  const raw = result.data
-  const command = raw.command as Command
-
+/** Cross-field rules and the final shape: what the schema produces is `Inputs`. */
+function toInputs(raw: Raw) {
   const targets = splitList(raw.targets)
   for (const target of targets) {
     if (!APPID.test(target))
@@ -518,8 +448,9 @@ export function readInputs(get: (name: InputName) => string): Inputs {
   if (new Set(targets).size !== targets.length) throw new InputError('targets', 'lists an appid twice')
 
   const credentials = credentialsFrom(raw, raw.appid ?? (targets.length === 1 ? targets[0] : undefined))
-  if (credentials?.kind === 'component' && targets.length > 0) {
-    const missing = targets.filter((target) => !credentials.refreshTokens[target])
+  if (credentials?.authorizer.kind === 'refresh-tokens' && targets.length > 0) {
+    const tokens = credentials.authorizer.refreshTokens
+    const missing = targets.filter((target) => !tokens[target])
     if (missing.length > 0) {
       throw new InputError('authorizer-refresh-tokens', `has no refresh token for ${missing.join(', ')}`)
     }
@@ -542,15 +473,13 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     throw new InputError('gray-whitelist', `at most 100 WeChat IDs, got ${grayWhitelist.length}`)
   }
 
-  const grayDeadlineMarginHours = raw['gray-deadline-margin-hours'] ?? 24
-  let graySchedule: GraySchedule | undefined
-  if (raw['gray-schedule']) {
+  const grayScheduleText = raw['gray-schedule']
+  let graySchedule: ReturnType<typeof parseGraySchedule> | undefined
+  if (grayScheduleText) {
     try {
-      graySchedule = parseGraySchedule(raw['gray-schedule'], {
-        marginHours: grayDeadlineMarginHours,
-        members: Boolean(
-          raw['gray-project-members'] || raw['gray-experience-members'] || grayWhitelist.length > 0
-        )
+      graySchedule = parseGraySchedule(grayScheduleText, {
+        marginHours: raw['gray-deadline-margin-hours'],
+        members: raw['gray-project-members'] || raw['gray-experience-members'] || grayWhitelist.length > 0
       })
     } catch (error) {
       throw new InputError('gray-schedule', (error as Error).message)
@@ -565,67 +494,103 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     raw['health-max-new-error-groups'] !== undefined ||
     raw['health-max-error-ratio'] !== undefined ||
     raw['health-action'] !== undefined
-  const inputs: Inputs = {
-    command,
-    projectPath: raw['project-path'] ?? '.',
-    robot: raw.robot ?? 1,
-    packNpm:
-      raw['pack-npm'] === undefined || raw['pack-npm'] === 'auto' ? 'auto' : raw['pack-npm'] === 'true',
-    ciTimeoutMs: (raw['ci-timeout-minutes'] ?? 15) * 60_000,
-    apiBaseUrl: (raw['api-base-url'] ?? 'https://api.weixin.qq.com').replace(/\/+$/, ''),
-    wechatTimeoutMs: (raw['wechat-timeout-seconds'] ?? 15) * 1000,
-    targets,
-    route: raw.route ?? 'direct',
-    concurrency: raw.concurrency ?? 4,
-    feedbackMedia,
-    grayWhitelist,
-    grayProjectMembers: raw['gray-project-members'] ?? false,
-    grayExperienceMembers: raw['gray-experience-members'] ?? false,
-    grayDeadlineAction: raw['gray-deadline-action'] ?? 'warn',
-    grayDeadlineMarginHours,
-    releaseOnApproval: raw['release-on-approval'] ?? 'off',
-    githubAppSlug: raw['github-app-slug'] ?? 'github-actions',
-    checkRuns: raw['check-runs'] ?? true,
-    prComment: raw['pr-comment'] ?? true,
-    dryRun: raw['dry-run'] ?? false,
-    qrcodeBranch: raw['qrcode-branch'] === 'none' ? undefined : (raw['qrcode-branch'] ?? 'wechat-qrcodes'),
+
+  return {
+    command: raw.command,
+    projectPath: raw['project-path'],
+    appid: raw.appid,
+    privateKey: raw['private-key'],
+    privateKeyPath: raw['private-key-path'],
+    allowPathsOutsideWorkspace: raw['allow-paths-outside-workspace'],
+    robot: raw.robot,
+    version: raw.version,
+    description: raw.description,
+    compileSettings: raw['compile-settings'],
+    packNpm: raw['pack-npm'],
+    proxy: raw.proxy,
+    ciTimeoutMs: raw['ci-timeout-minutes'] * 60_000,
+    previewPagePath: raw['preview-page-path'],
+    previewQuery: raw['preview-query'],
+    qrcodeBranch: raw['qrcode-branch'],
+    /** WeChat's package limits, the budget and what exceeding it does (preview and upload). */
     packageSizePolicy: packageSizePolicy(raw),
-    deploymentEnvironment:
-      raw['deployment-environment'] === 'none' ? undefined : (raw['deployment-environment'] ?? 'wechat'),
-    ...(raw.appid ? { appid: raw.appid } : {}),
-    ...(raw['private-key'] ? { privateKey: raw['private-key'] } : {}),
-    ...(raw['private-key-path'] ? { privateKeyPath: raw['private-key-path'] } : {}),
-    ...(raw.version ? { version: raw.version.replace(/^v(?=\d)/, '') } : {}),
-    ...(raw.description ? { description: raw.description } : {}),
-    ...(raw.proxy ? { proxy: raw.proxy } : {}),
-    ...(raw['preview-page-path'] ? { previewPagePath: raw['preview-page-path'] } : {}),
-    ...(raw['preview-query'] ? { previewQuery: raw['preview-query'] } : {}),
-    ...(credentials ? { credentials } : {}),
-    ...(raw.appsecret ? { appsecret: raw.appsecret } : {}),
-    ...(raw['review-notes'] ? { reviewNotes: raw['review-notes'] } : {}),
-    ...(raw.feedback ? { feedback: raw.feedback } : {}),
-    ...(raw['privacy-api-not-use'] !== undefined ? { privacyApiNotUse: raw['privacy-api-not-use'] } : {}),
-    ...(raw['gray-percent'] !== undefined ? { grayPercent: raw['gray-percent'] } : {}),
-    ...(graySchedule ? { graySchedule, grayScheduleText: raw['gray-schedule'] } : {}),
-    ...(raw['rollback-to'] ? { rollbackTo: raw['rollback-to'].replace(/^v(?=\d)/, '') } : {}),
-    ...(raw['github-token'] ? { githubToken: raw['github-token'] } : {})
+    apiBaseUrl: raw['api-base-url'],
+    wechatTimeoutMs: raw['wechat-timeout-seconds'] * 1000,
+    credentials,
+    appsecret: raw.appsecret,
+    targets,
+    route: raw.route,
+    extJson: raw['ext-json'],
+    concurrency: raw.concurrency,
+    reviewItems: raw['review-items'],
+    reviewNotes: raw['review-notes'],
+    feedback: raw.feedback,
+    feedbackMedia,
+    privacyApiNotUse: raw['privacy-api-not-use'],
+    grayPercent: raw['gray-percent'],
+    grayWhitelist,
+    grayProjectMembers: raw['gray-project-members'],
+    grayExperienceMembers: raw['gray-experience-members'],
+    graySchedule,
+    grayScheduleText: graySchedule ? grayScheduleText : undefined,
+    grayDeadlineAction: raw['gray-deadline-action'],
+    grayDeadlineMarginHours: raw['gray-deadline-margin-hours'],
+    releaseOnApproval: raw['release-on-approval'],
+    healthGate: healthGiven
+      ? {
+          maxNewErrorGroups: raw['health-max-new-error-groups'] ?? 0,
+          maxErrorUvRatio: raw['health-max-error-ratio'] ?? 2,
+          minOnlineBaseline: raw['health-min-baseline-uv'] ?? 50,
+          action: raw['health-action'] ?? ('halt' as const)
+        }
+      : undefined,
+    rollbackTo: raw['rollback-to'],
+    deploymentEnvironment: raw['deployment-environment'],
+    githubToken: raw['github-token'],
+    /** The App whose installation token github-token is: its check runs, comments and issues are the action's own. */
+    githubAppSlug: raw['github-app-slug'],
+    checkRuns: raw['check-runs'],
+    prComment: raw['pr-comment'],
+    dryRun: raw['dry-run']
   }
-  const compileSettings = parseObject('compile-settings', raw['compile-settings'])
-  if (compileSettings) inputs.compileSettings = compileSettings
-  const extJson = parseObject('ext-json', raw['ext-json'])
-  if (extJson) inputs.extJson = extJson
-  const reviewItems = parseReviewItems(raw['review-items'])
-  if (reviewItems) inputs.reviewItems = reviewItems
-  if (healthGiven) {
-    inputs.healthGate = {
-      maxNewErrorGroups: raw['health-max-new-error-groups'] ?? 0,
-      maxErrorUvRatio: raw['health-max-error-ratio'] ?? 2,
-      minOnlineBaseline: raw['health-min-baseline-uv'] ?? 50,
-      action: raw['health-action'] ?? 'halt'
+}
+
+/** The validated inputs: exactly what INPUT_FIELDS and toInputs produce. */
+export const inputsSchema = fieldsSchema.transform(toInputs)
+export type Inputs = z.output<typeof inputsSchema>
+export type { Credentials }
+
+function firstIssue(error: z.ZodError): InputError {
+  const found = error.issues[0]
+  const name = String(found?.path[0] ?? 'inputs')
+  let message = found?.message ?? 'is invalid'
+  // A library's generic wording ("expected string, received number") never reaches the user.
+  if (found?.code === 'invalid_type' && !message.startsWith('is required')) message = 'is invalid'
+  return new InputError(name, message)
+}
+
+/**
+ * Reads and validates all inputs. `get` returns the raw input ('' when missing), like core.getInput.
+ * Throws InputError on the first problem, before anything else runs.
+ */
+export function readInputs(get: (name: string) => string): Inputs {
+  for (const [name, rule] of Object.entries(REMOVED_INPUTS)) {
+    const value = get(name)
+    if (value) {
+      registerSecret(value)
+      throw new InputError(name, rule)
     }
   }
-  checkCommandRules(inputs)
-  return inputs
+  const values: Record<string, string | undefined> = {}
+  for (const name of INPUT_NAMES) {
+    const value = get(name)
+    values[name] = value === '' ? undefined : value
+    if (SECRET_INPUTS.includes(name) && value) registerSecret(value)
+  }
+  const result = inputsSchema.safeParse(values)
+  if (!result.success) throw firstIssue(result.error)
+  checkCommandRules(result.data)
+  return result.data
 }
 
 /** Rules that depend on the command; still checked before any network call. */
@@ -642,14 +607,14 @@ function checkCommandRules(inputs: Inputs): void {
   ]
   if (needsPlatform.includes(command) && !inputs.credentials) {
     throw new InputError(
-      'authorizer-access-token',
-      `command "${command}" needs third-party platform credentials: authorizer-access-token, token-url, or component-appid with its secret and authorizer-refresh-tokens (review, release, gray and rollback are only open to third-party platforms; without one, do them in the WeChat console)`
+      'token-url',
+      `command "${command}" needs third-party platform credentials: token-url, authorizer-access-token or authorizer-refresh-tokens (review, release, gray and rollback are only open to third-party platforms; without one, do them in the WeChat console)`
     )
   }
   if (command === 'sync' && !inputs.credentials && !inputs.appsecret) {
     throw new InputError(
-      'authorizer-access-token',
-      'command "sync" needs platform credentials (authorizer-access-token, token-url or component credentials), or appsecret for read-only gray monitoring'
+      'token-url',
+      'command "sync" needs platform credentials (token-url, authorizer-access-token or authorizer-refresh-tokens), or appsecret for read-only gray monitoring'
     )
   }
   if (command === 'gray' && inputs.grayPercent === undefined && !inputs.graySchedule) {
@@ -672,10 +637,10 @@ function checkCommandRules(inputs: Inputs): void {
   if (command === 'submit' && inputs.route === 'template' && inputs.targets.length === 0) {
     throw new InputError('targets', 'route "template" needs the authorized appids to commit to')
   }
-  if (command === 'submit' && inputs.route === 'template' && inputs.credentials?.kind !== 'component') {
+  if (command === 'submit' && inputs.route === 'template' && !inputs.credentials?.component) {
     throw new InputError(
-      'component-appid',
-      'route "template" uses the template library, which only the component credentials (component-appid with component-appsecret and component-verify-ticket, or component-access-token) can reach'
+      'token-url',
+      'route "template" uses the template library, which needs a component_access_token: give token-url (your token service answers ?component=1 with the token your platform server holds) or component-access-token'
     )
   }
   if (command === 'submit' && inputs.route === 'direct' && inputs.targets.length > 1) {
@@ -705,11 +670,67 @@ function checkCommandRules(inputs: Inputs): void {
       'the health gate reads jserr_list and needs appsecret or platform credentials'
     )
   }
-  if (inputs.targets.length > 1 && inputs.credentials?.kind === 'authorizer-token') {
+  if (inputs.targets.length > 1 && inputs.credentials?.authorizer.kind === 'authorizer-token') {
     throw new InputError(
       'authorizer-access-token',
-      'one authorizer token belongs to one mini program; for several targets use token-url or component credentials'
+      'one authorizer token belongs to one mini program; for several targets use token-url'
     )
+  }
+}
+
+/** Whether `target` is `root` or below it. */
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target)
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+/** The real path (symbolic links resolved), or undefined when nothing is there yet. */
+function realPath(file: string): string | undefined {
+  try {
+    return realpathSync(file)
+  } catch (error) {
+    // Only "nothing there" is expected; the compile step reports a missing project or key itself.
+    if (
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+    )
+      return undefined
+    throw error
+  }
+}
+
+/**
+ * `project-path` and `private-key-path` must stay inside the workspace (GITHUB_WORKSPACE), also through
+ * symbolic links, unless `allow-paths-outside-workspace` says otherwise. Called where the inputs meet the
+ * run's context, before any network call.
+ */
+export function checkPathsInWorkspace(
+  inputs: Pick<Inputs, 'projectPath' | 'privateKeyPath' | 'allowPathsOutsideWorkspace'>,
+  workspace: string
+): void {
+  if (inputs.allowPathsOutsideWorkspace) return
+  const root = path.resolve(workspace)
+  const realRoot = realPath(root) ?? root
+  const paths: Array<[InputName, string | undefined]> = [
+    ['project-path', inputs.projectPath],
+    ['private-key-path', inputs.privateKeyPath]
+  ]
+  for (const [name, value] of paths) {
+    if (!value) continue
+    const resolved = path.resolve(root, value)
+    if (!isInside(root, resolved)) {
+      throw new InputError(
+        name,
+        `points outside the workspace (${root}); keep it inside, or set allow-paths-outside-workspace: true if that is intended`
+      )
+    }
+    const real = realPath(resolved)
+    if (real && !isInside(realRoot, real)) {
+      throw new InputError(
+        name,
+        `leads outside the workspace (${root}) through a symbolic link; keep it inside, or set allow-paths-outside-workspace: true if that is intended`
+      )
+    }
   }
 }
 
@@ -738,6 +759,7 @@ export const INPUT_USAGE: Record<InputName, readonly Command[]> = {
   appid: COMMANDS,
   'private-key': BUILDING,
   'private-key-path': BUILDING,
+  'allow-paths-outside-workspace': BUILDING,
   robot: BUILDING,
   version: VERSIONED,
   description: BUILDING,
@@ -757,8 +779,6 @@ export const INPUT_USAGE: Record<InputName, readonly Command[]> = {
   'token-url': PLATFORM,
   'token-url-secret': PLATFORM,
   'component-appid': PLATFORM,
-  'component-appsecret': PLATFORM,
-  'component-verify-ticket': PLATFORM,
   'component-access-token': PLATFORM,
   'authorizer-refresh-tokens': PLATFORM,
   appsecret: ['sync'],

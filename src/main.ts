@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import type { CommandResult } from './commands/types.js'
 import { readContext } from './context.js'
 import { errorMessage } from './errors.js'
-import { readInputs, UPLOADING_COMMANDS, type Command, type Inputs } from './inputs.js'
+import { checkPathsInWorkspace, readInputs, UPLOADING_COMMANDS, type Command, type Inputs } from './inputs.js'
 import { asOwnCommand, exitAfterOutput, guardProcessOutput, log } from './log.js'
 import { redact, registerProxyEnvironment, setSecretSink } from './redact.js'
 import { writeJobSummary } from './github/job-summary.js'
@@ -46,6 +46,7 @@ export async function run(): Promise<void> {
   try {
     const inputs = readInputs((name) => core.getInput(name))
     const context = readContext(process.env, actionRoot())
+    checkPathsInWorkspace(inputs, context.workspace)
     loadedMiniprogramCi = UPLOADING_COMMANDS.includes(inputs.command)
     if (inputs.dryRun) log.info('Dry run: every write to WeChat and GitHub is printed, none is made.')
     const { execute } = await COMMAND_MODULES[inputs.command]()

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../emulator/index.js'
 import { startServiceWechatFake } from '../emulator/servicewechat.js'
 import { toolInstallDir } from '../src/ci/loader.js'
@@ -15,6 +16,8 @@ import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './ru
 export const OWNER = 'octo'
 export const REPO = 'shop'
 export const SAMPLE_PROJECT = path.join(repoRoot, 'sample/miniprogram-project')
+/** Starts the action's clock at the emulator's time (see runner-clock.mjs). */
+const RUNNER_CLOCK = pathToFileURL(path.join(repoRoot, 'test-support/runner-clock.mjs')).href
 
 export interface World {
   emulator: RunningEmulator
@@ -60,7 +63,13 @@ export async function startWorld(
         repository: `${OWNER}/${REPO}`,
         toolCache,
         ...runOptions,
-        env: { NODE_EXTRA_CA_CERTS: servicewechat.caCertPath, ...runOptions.env }
+        env: {
+          NODE_EXTRA_CA_CERTS: servicewechat.caCertPath,
+          // The runner's clock agrees with WeChat's, as on a real runner: here, with the emulated clock.
+          NODE_OPTIONS: `--import=${RUNNER_CLOCK}`,
+          RUNNER_CLOCK_START_MS: String(emulator.control.now() * 1000),
+          ...runOptions.env
+        }
       }),
     close: async () => {
       await Promise.all([emulator.close(), servicewechat.close(), github.close()])

@@ -130,7 +130,7 @@ describe('commands that do not upload', () => {
     const wechatBefore = world.emulator.control.requests().length
     const run = await world.run({ inputs: { command: 'sync' } })
     expect(run.exitCode).toBe(1)
-    expect(run.stdout).toContain('Input "authorizer-access-token"')
+    expect(run.stdout).toContain('Input "token-url"')
     expect(run.stdout).not.toContain('miniprogram-builder')
     expect(world.github.requests()).toHaveLength(githubBefore)
     expect(world.emulator.control.requests()).toHaveLength(wechatBefore)

@@ -298,9 +298,6 @@ describe('template route with three targets, one failing', () => {
   it('commits and submits to every target, reports each, and fails the run for the one', async () => {
     const targets = ['wxa000000000000002', 'wxa000000000000003', 'wxa000000000000001']
     const credentials = world.emulator.credentials
-    const refreshTokens = targets
-      .map((appid) => `${appid}: ${credentials.apps.find((app) => app.appid === appid)?.refreshToken}`)
-      .join('\n')
     world.emulator.control.injectFault({
       path: '/wxa/commit',
       appid: 'wxa000000000000003',
@@ -324,16 +321,16 @@ describe('template route with three targets, one failing', () => {
         inputs: {
           command: 'submit',
           'api-base-url': world.emulator.url,
-          'component-appid': credentials.componentAppid,
-          'component-appsecret': credentials.componentAppsecret,
-          'component-verify-ticket': credentials.componentVerifyTicket,
-          'authorizer-refresh-tokens': refreshTokens,
+          // The platform server's token service hands out the component token for the template library.
+          'token-url': credentials.tokenServiceUrl,
+          'token-url-secret': credentials.tokenServiceSecret,
           'github-token': 'ghs_faketoken_for_tests',
           route: 'template',
           targets: targets.join('\n'),
           'ext-json': '{"ext": {"theme": "green"}}',
           ...build(),
-          'project-path': project
+          'project-path': project,
+          'allow-paths-outside-workspace': 'true'
         },
         eventName: 'push',
         ref: 'refs/tags/v2.0.0',

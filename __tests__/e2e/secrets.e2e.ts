@@ -142,8 +142,7 @@ function componentInputs(appid: string): Record<string, string> {
   return {
     'api-base-url': world.emulator.url,
     'component-appid': credentials.componentAppid,
-    'component-appsecret': credentials.componentAppsecret,
-    'component-verify-ticket': credentials.componentVerifyTicket,
+    'component-access-token': world.emulator.control.serverComponentToken(),
     'authorizer-refresh-tokens': `${appid}: ${refreshTokenOf(appid)}`,
     'github-token': GITHUB_TOKEN,
     appid
@@ -199,7 +198,7 @@ beforeAll(async () => {
   addSecret('github-token', GITHUB_TOKEN)
   addSecret('token-url-secret', credentials.tokenServiceSecret)
   addSecret('component-appsecret', credentials.componentAppsecret)
-  addSecret('component-verify-ticket', credentials.componentVerifyTicket)
+  addSecret('component-access-token', world.emulator.control.serverComponentToken())
   addSecret(`authorizer-refresh-tokens (${CAFE})`, refreshTokenOf(CAFE))
   addSecret(`appsecret (${credentials.standaloneApp.appid})`, credentials.standaloneApp.appsecret)
   const keyLines = devKey

@@ -151,7 +151,8 @@ export async function observeTarget(
       committedAt: entry.commit_time
     }))
   }
-  if (quota) {
+  // A quota reported as 0 of 0 says nothing (seen in the wild): no decision rests on it.
+  if (quota?.known) {
     observation.quota = {
       rest: quota.rest,
       limit: quota.limit,

@@ -49,10 +49,8 @@ async function uploadToTemplate(
     )
   const templates = await client.getTemplateList()
   await pruneTemplates(client, templates)
-  await client.addToTemplate(draft.draft_id)
-  const template = (await client.getTemplateList()).find((candidate) => candidate.draft_id === draft.draft_id)
-  if (!template)
-    throw new Error(`Draft ${draft.draft_id} was added to the template library but is not listed there.`)
+  // Matched by draft_id, or by version and description where the list has no draft_id (older replies).
+  const template = await client.addToTemplateAndFind(draft, templates)
   log.info(`Template ${template.template_id} made from draft ${draft.draft_id} (${version}).`)
   return template.template_id
 }

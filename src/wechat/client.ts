@@ -6,12 +6,14 @@ import type { Dispatcher } from 'undici'
 import type { z } from 'zod'
 import { InputError } from '../errors.js'
 import {
+  ERRCODE,
   WeChatApiError,
   WeChatMalformedResponseError,
   WeChatTokenError,
   WeChatUnknownOutcomeError
 } from './errors.js'
-import { WeChatHttp, type RequestAuth } from './http.js'
+import { WeChatHttp, type FetchFunction, type RequestAuth } from './http.js'
+import { reviewItemProblems, type ReviewItem } from './review-items.js'
 import {
   AUDIT_STATUS_NAMES,
   auditStatusResponse,
@@ -41,7 +43,7 @@ import {
   type TemplateDraft,
   type VersionInfo
 } from './schemas.js'
-import type { TokenProvider } from './tokens.js'
+import type { ComponentTokenSource, TokenProvider } from './tokens.js'
 
 export type {
   AuditResult,
@@ -57,20 +59,7 @@ export type {
   VersionInfo
 }
 
-/** One review group of submit_audit (all fields optional in practice; categories come from get_category). */
-export interface SubmitAuditItem {
-  /** Page path from get_page. */
-  address?: string
-  /** Space-separated, ≤ 10 tags of ≤ 20 characters. */
-  tag?: string
-  title?: string
-  first_class?: string
-  second_class?: string
-  third_class?: string
-  first_id?: number
-  second_id?: number
-  third_id?: number
-}
+export type { ReviewItem }
 
 export interface UgcDeclare {
   /** 0 none, 1 profile, 2 image, 3 video, 4 text, 5 audio. */
@@ -88,8 +77,8 @@ export interface PreviewInfo {
 }
 
 export interface SubmitAuditRequest {
-  /** At most 5 groups; left out when empty (an empty list gives 85023). */
-  item_list?: SubmitAuditItem[]
+  /** 1 to 5 items, each with its category; left out when empty (an empty list gives 85023). */
+  item_list?: ReviewItem[]
   /** Honoured only after a rejection. */
   feedback_info?: string
   /** `|`-separated media ids, at most 5. */
@@ -147,13 +136,16 @@ export interface WeChatClientOptions {
   baseUrl?: string
   tokens: TokenProvider
   /** component_access_token for the template-library APIs; `refresh` after the platform rejected one. */
-  componentTokens?: (options?: { refresh?: boolean }) => Promise<string>
+  componentTokens?: ComponentTokenSource['componentToken']
   timeoutMs?: number
   retries?: number
   log?: (debugLine: string) => void
   sleep?: (ms: number) => Promise<void>
   random?: () => number
   dispatcher?: Dispatcher
+  clock?: () => number
+  warn?: (message: string) => void
+  fetch?: FetchFunction
   /** Share one transport with the token providers; built from the options above when absent. */
   http?: WeChatHttp
 }
@@ -180,7 +172,6 @@ export class WeChatSubmitConflictError extends Error {
 }
 
 const ADOPTION_WINDOW_MS = 5 * 60 * 1000
-const MAX_REVIEW_ITEMS = 5
 const JSERR_PAGE_MAX = 30
 
 export class WeChatClient {
@@ -198,7 +189,10 @@ export class WeChatClient {
         ...(options.log ? { log: options.log } : {}),
         ...(options.sleep ? { sleep: options.sleep } : {}),
         ...(options.random ? { random: options.random } : {}),
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {})
+        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.warn ? { warn: options.warn } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {})
       })
     this.tokens = options.tokens
     this.componentTokens = options.componentTokens
@@ -206,6 +200,15 @@ export class WeChatClient {
 
   get tokenKind(): TokenProvider['kind'] {
     return this.tokens.kind
+  }
+
+  /**
+   * "Now" by WeChat's clock, in unix seconds: the Date header of its last reply when that is within 5 minutes
+   * of the runner's clock, else the runner's clock (a warning says why). Deadlines (the 15-day gray limit,
+   * schedule dwell times) are measured with it.
+   */
+  now(): number {
+    return this.http.now()
   }
 
   close(): Promise<void> {
@@ -254,7 +257,7 @@ export class WeChatClient {
       const { auditid } = await this.submitAudit(appid, body)
       return { auditid, adopted: false }
     } catch (error) {
-      const running = error instanceof WeChatApiError && error.errcode === 85009
+      const running = error instanceof WeChatApiError && error.errcode === ERRCODE.REVIEW_RUNNING
       const unknown =
         error instanceof WeChatUnknownOutcomeError || error instanceof WeChatMalformedResponseError
       if (!running && !unknown) throw error
@@ -268,9 +271,11 @@ export class WeChatClient {
           { cause: error }
         )
       }
-      if (adoptable(latest, options)) return { auditid: latest.auditid, adopted: true }
+      if (adoptable(latest, options) && latest.auditid !== undefined) {
+        return { auditid: latest.auditid, adopted: true }
+      }
 
-      const found = `the latest review is version "${latest.user_version}" (auditid ${latest.auditid}, ${AUDIT_STATUS_NAMES[latest.status]})`
+      const found = describeLatest(latest)
       if (running) {
         throw new WeChatSubmitConflictError(
           `${appid}: a review is already running and it is not one of "${options.userVersion}" from this run: ${found}. Withdraw it (command \`withdraw\`) or wait for its result, then submit again.`,
@@ -333,6 +338,7 @@ export class WeChatClient {
     })
   }
 
+  /** Trial and online versions; `release_version` may be missing while `release_info` says one is online. */
   getVersionInfo(appid: string): Promise<VersionInfo> {
     return this.read(appid, 'POST', '/wxa/getversioninfo', versionInfoResponse, {})
   }
@@ -358,10 +364,12 @@ export class WeChatClient {
 
   // Code and its metadata.
 
+  /** Page paths of the trial version's code, duplicates removed (for review items' `address`). */
   getPage(appid: string): Promise<string[]> {
     return this.read(appid, 'GET', '/wxa/get_page', pageListResponse)
   }
 
+  /** The categories a review item may name (getAllCategoryName); may be empty with errcode 0. */
   getCategory(appid: string): Promise<Category[]> {
     return this.read(appid, 'GET', '/wxa/get_category', categoryListResponse)
   }
@@ -373,11 +381,7 @@ export class WeChatClient {
     }
     let extJson: string
     if (typeof request.ext_json === 'string') {
-      try {
-        JSON.parse(request.ext_json)
-      } catch {
-        throw new InputError('ext-json', 'must be valid JSON')
-      }
+      if (!isJson(request.ext_json)) throw new InputError('ext-json', 'must be valid JSON')
       extJson = request.ext_json
     } else {
       extJson = JSON.stringify(request.ext_json)
@@ -425,6 +429,37 @@ export class WeChatClient {
     return this.component('GET', '/wxa/gettemplatelist', templateListResponse, true, undefined, {
       template_type: templateType
     })
+  }
+
+  /**
+   * Adds a draft to the template library and finds the template it became. addtotemplate answers no
+   * template_id, and older replies of gettemplatelist carry no draft_id, so the template is matched by
+   * draft_id when the list has it, else as the one new template with the draft's user_version and
+   * user_desc. `before` is the list read before adding. When no single template matches, the error says so
+   * (the template may exist: a later run's pruning removes only templates the action marked as its own).
+   */
+  async addToTemplateAndFind(draft: TemplateDraft, before: readonly Template[]): Promise<Template> {
+    await this.addToTemplate(draft.draft_id)
+    const after = await this.getTemplateList()
+    const byDraft = after.filter((template) => template.draft_id === draft.draft_id)
+    if (byDraft.length > 0) {
+      return byDraft.sort((a, b) => b.create_time - a.create_time)[0] as Template
+    }
+    const known = new Set(before.map((template) => template.template_id))
+    const fresh = after.filter(
+      (template) =>
+        !known.has(template.template_id) &&
+        template.draft_id === undefined &&
+        template.user_version === draft.user_version &&
+        template.user_desc === draft.user_desc
+    )
+    if (fresh.length === 1) return fresh[0] as Template
+    throw new WeChatMalformedResponseError(
+      '/wxa/gettemplatelist',
+      fresh.length === 0
+        ? `draft ${draft.draft_id} was added to the template library, but no new template of version "${draft.user_version}" is listed`
+        : `draft ${draft.draft_id} was added to the template library, and ${fresh.length} new templates of version "${draft.user_version}" are listed without draft_id, so it is not known which one to commit`
+    )
   }
 
   deleteTemplate(templateId: number): Promise<void> {
@@ -502,7 +537,7 @@ export class WeChatClient {
     if (!source) {
       return Promise.reject(
         new WeChatTokenError(
-          `${path} needs a component_access_token: give \`component-access-token\`, or \`component-appid\` with \`component-appsecret\` and \`component-verify-ticket\`.`
+          `${path} needs a component_access_token: give \`token-url\` (your token service answers \`?component=1\`) or \`component-access-token\`.`
         )
       )
     }
@@ -521,28 +556,49 @@ export class WeChatClient {
   }
 }
 
+function describeLatest(latest: LatestAuditResult): string {
+  const version = latest.user_version
+    ? `version "${latest.user_version}"`
+    : 'of a version WeChat did not name (no user_version in the reply)'
+  const id = latest.auditid !== undefined ? `auditid ${latest.auditid}` : 'no auditid in the reply'
+  return `the latest review is ${version} (${id}, ${AUDIT_STATUS_NAMES[latest.status]})`
+}
+
 function adoptable(latest: LatestAuditResult, options: SubmitOnceOptions): boolean {
-  if (latest.user_version !== options.userVersion) return false
+  // Without a version name the review cannot be shown to be this run's: it is not taken over.
+  if (latest.user_version === undefined || latest.user_version !== options.userVersion) return false
   // A running (or delayed, i.e. still running) review of this version is the one to follow, whenever it
   // was submitted: that is how a rerun after a crash converges.
   if (latest.status === 2 || latest.status === 4) return true
   if (latest.status === 3) return false
   // Already decided (approved / rejected): only a submission from this run may be taken over.
   const startedAt = typeof options.startedAt === 'number' ? options.startedAt : options.startedAt.getTime()
+  if (latest.submit_audit_time === undefined) return false
   return latest.submit_audit_time * 1000 >= startedAt - ADOPTION_WINDOW_MS
 }
 
+/** Checks the review items before the write: categories present, at most 5 (85023), tags and title in bounds. */
 function normalizeSubmitAudit(body: SubmitAuditRequest): SubmitAuditRequest {
   const items = body.item_list ?? []
-  if (items.length > MAX_REVIEW_ITEMS) {
-    throw new InputError(
-      'review-items',
-      `at most ${MAX_REVIEW_ITEMS} groups are allowed, got ${items.length}`
-    )
-  }
   const request: SubmitAuditRequest = { ...body }
-  if (items.length === 0) delete request.item_list
+  if (items.length === 0) {
+    delete request.item_list
+    return request
+  }
+  const problem = reviewItemProblems(items)[0]
+  if (problem !== undefined) throw new InputError('review-items', problem)
   return request
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch (error) {
+    // JSON.parse throws only SyntaxError for text that is not JSON.
+    if (error instanceof SyntaxError) return false
+    throw error
+  }
 }
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000

@@ -3,6 +3,7 @@
  * string, and errmsg texts sometimes echo request data back.
  */
 import { redact } from '../redact.js'
+import { stripUserinfo } from './endpoint.js'
 
 /**
  * The errcodes the action's control flow depends on, by name. The meaning of each (and its source) is in
@@ -59,9 +60,11 @@ export interface ErrcodeExplanation {
 
 const RETRY_LATER = 'The platform is busy; the action retries reads automatically, so run it again later.'
 const TOKEN_ADVICE =
-  'The token was rejected; the action fetched a fresh one and tried once more. Check that the token source (authorizer-access-token, token-url or component credentials) returns a current token for this mini program.'
+  'The token was rejected; the action fetched a fresh one and tried once more. Check that the token source (token-url, authorizer-access-token or component-access-token) returns a current token for this mini program.'
 const IP_WHITELIST_THIRD_PARTY =
   "The runner's IP is not in the third-party platform's IP whitelist (开放平台 → 第三方平台 → 开发资料 → 白名单IP地址列表). GitHub-hosted runners change IP on every run: route the calls through a relay with a fixed egress IP via `api-base-url`, or use a self-hosted runner whose IP is listed. After editing the list, publish the platform again."
+const TICKET_ADVICE =
+  'The action never mints a component_access_token; this code comes from your platform server. Let the server that receives the component_verify_ticket (pushed every 10 minutes, valid 12 hours) mint the token, and give it to the action through `token-url` or `component-access-token`.'
 
 /**
  * errcode → explanation, for every code the platform references list for the endpoints this client calls.
@@ -85,7 +88,7 @@ export const ERRCODES: Readonly<Record<number, ErrcodeExplanation>> = {
   },
   40125: {
     meaning: 'invalid appsecret',
-    advice: 'Check `component-appsecret` / `appsecret`; it may have been reset in the console.'
+    advice: 'Check `appsecret`; it may have been reset in the console.'
   },
   40164: {
     meaning: "the caller's IP is not in the mini program's API IP whitelist",
@@ -99,7 +102,7 @@ export const ERRCODES: Readonly<Record<number, ErrcodeExplanation>> = {
   41001: { meaning: 'access token missing', advice: TOKEN_ADVICE },
   41004: {
     meaning: 'appsecret missing',
-    advice: 'Provide `component-appsecret` (or `appsecret` for the mini program’s own token).'
+    advice: 'Provide `appsecret` for the mini program’s own token.'
   },
   42001: { meaning: 'access token expired', advice: TOKEN_ADVICE },
   43002: { meaning: 'this API requires POST', advice: 'This is a client bug; please report it.' },
@@ -129,16 +132,8 @@ export const ERRCODES: Readonly<Record<number, ErrcodeExplanation>> = {
     meaning: 'the calling IP is not registered (third-party platform IP whitelist)',
     advice: IP_WHITELIST_THIRD_PARTY
   },
-  61005: {
-    meaning: 'component_verify_ticket expired',
-    advice:
-      'Provide the latest ticket WeChat pushed to your platform (`component-verify-ticket`), or a `component-access-token`.'
-  },
-  61006: {
-    meaning: 'component_verify_ticket invalid',
-    advice:
-      'Provide the latest ticket WeChat pushed to your platform (`component-verify-ticket`), or a `component-access-token`.'
-  },
+  61005: { meaning: 'component_verify_ticket expired', advice: TICKET_ADVICE },
+  61006: { meaning: 'component_verify_ticket invalid', advice: TICKET_ADVICE },
   61007: {
     meaning: 'the API is not authorized to the third-party platform',
     advice:
@@ -148,7 +143,7 @@ export const ERRCODES: Readonly<Record<number, ErrcodeExplanation>> = {
   61023: {
     meaning: 'the authorizer refresh token is invalid',
     advice:
-      'Update `authorizer-refresh-tokens` with the current refresh token of this mini program (it changes when the mini program re-authorizes).'
+      'Update `authorizer-refresh-tokens` with the current refresh token of this mini program (it changes when the mini program re-authorizes), or better, switch to `token-url` so your platform server stays the only holder.'
   },
   61039: {
     meaning: 'the privacy-interface detection of the committed code is not finished',
@@ -293,7 +288,7 @@ export const ERRCODES: Readonly<Record<number, ErrcodeExplanation>> = {
   86000: {
     meaning: 'this API must be called by a third-party platform',
     advice:
-      'It needs an authorizer_access_token of a third-party platform (authorizer-access-token, token-url or component credentials). With only the mini program’s own token, review and release stay in the mp console.'
+      'It needs an authorizer_access_token of a third-party platform (token-url, authorizer-access-token or authorizer-refresh-tokens). With only the mini program’s own token, review and release stay in the mp console.'
   },
   86001: {
     meaning: 'no third-party code was committed (no experience version)',
@@ -360,8 +355,26 @@ export const ERRCODES: Readonly<Record<number, ErrcodeExplanation>> = {
   }
 }
 
-export function explainErrcode(errcode: number): ErrcodeExplanation {
+/**
+ * Codes whose meaning depends on the endpoint. undocodeaudit answers 87012 when no review is pending
+ * (developer community C-0002423c6b85c083bd7a318fd5b800), while its documented table lists only 87013.
+ */
+export const ENDPOINT_ERRCODES: Readonly<Record<string, Readonly<Record<number, ErrcodeExplanation>>>> = {
+  '/wxa/undocodeaudit': {
+    [ERRCODE.NOTHING_TO_WITHDRAW]: {
+      meaning: 'no review is pending, so there is nothing to withdraw',
+      advice: 'Run `sync` to see the review state; a review that already ended cannot be withdrawn.'
+    },
+    [ERRCODE.NOTHING_UNDER_REVIEW]: {
+      meaning: 'no review is pending, so there is nothing to withdraw',
+      advice: 'Run `sync` to see the review state; a review that already ended cannot be withdrawn.'
+    }
+  }
+}
+
+export function explainErrcode(errcode: number, endpoint?: string): ErrcodeExplanation {
   return (
+    (endpoint ? ENDPOINT_ERRCODES[endpoint]?.[errcode] : undefined) ??
     ERRCODES[errcode] ?? {
       meaning: 'unknown error code',
       advice: 'See the WeChat documentation of this API for the code.'
@@ -382,9 +395,11 @@ export class WeChatApiError extends Error {
     /** errmsg as the platform sent it, redacted. */
     readonly errmsg: string
   ) {
-    const { meaning, advice } = explainErrcode(errcode)
-    super(redact(`${endpoint} failed: errcode ${errcode} ${meaning}. ${advice} (errmsg: ${errmsg})`))
-    this.errmsg = redact(errmsg)
+    const { meaning, advice } = explainErrcode(errcode, endpoint)
+    super(
+      redact(`${endpoint} failed: errcode ${errcode} ${meaning}. ${advice} (errmsg: ${cleanErrmsg(errmsg)})`)
+    )
+    this.errmsg = cleanErrmsg(errmsg)
     this.meaning = meaning
     this.advice = advice
   }
@@ -398,13 +413,35 @@ export class WeChatMalformedResponseError extends Error {
     /** What did not match, for the debug log. */
     readonly detail: string
   ) {
-    super(redact(`${endpoint} failed: the platform's reply is not in the documented shape (${detail})`))
+    super(
+      redact(
+        stripUserinfo(`${endpoint} failed: the platform's reply is not in the documented shape (${detail})`)
+      )
+    )
   }
 }
 
-export type TransportFailure = 'timeout' | 'connection' | 'http-status' | 'malformed-body'
+export type TransportFailure =
+  | 'timeout'
+  | 'connection'
+  | 'http-status'
+  | 'malformed-body'
+  /** The server answered with a redirect; redirects are never followed. */
+  | 'redirect'
+  /** The reply was larger than the cap; it was not read to the end. */
+  | 'too-large'
+  /** Plain http to a host that is not loopback; nothing was sent. */
+  | 'insecure'
 
-/** No usable reply: timeout, connection failure, an HTTP error status, or a body that is not JSON. */
+/** errmsg as quoted in errors: one line, bounded, redacted, no URL userinfo. */
+function cleanErrmsg(errmsg: string): string {
+  return redact(stripUserinfo(errmsg.replace(/[\r\n]+/g, ' ').slice(0, 300)))
+}
+
+/**
+ * No usable reply: timeout, connection failure, an HTTP error status, a redirect, a reply too large, or a
+ * body that is not JSON.
+ */
 export class WeChatTransportError extends Error {
   override readonly name: string = 'WeChatTransportError'
   constructor(
@@ -413,7 +450,7 @@ export class WeChatTransportError extends Error {
     detail: string,
     readonly status?: number
   ) {
-    super(redact(`${endpoint} failed: ${detail}`))
+    super(redact(stripUserinfo(`${endpoint} failed: ${detail}`)))
   }
 }
 
@@ -437,6 +474,6 @@ export class WeChatUnknownOutcomeError extends WeChatTransportError {
 export class WeChatTokenError extends Error {
   override readonly name = 'WeChatTokenError'
   constructor(message: string, options?: { cause?: unknown }) {
-    super(redact(message), options)
+    super(redact(stripUserinfo(message)), options)
   }
 }

@@ -1,12 +1,16 @@
 /**
  * The one request function every WeChat endpoint goes through: proxy-aware undici fetch, a timeout on
  * every attempt, retries only where a repeat cannot do harm, one token refresh on token errors, and a
- * redacted debug line per attempt.
+ * redacted debug line per attempt. Hardened against what a relay or token service in between may do:
+ * redirects are never followed, replies are capped in size, plain http goes to loopback only, and error
+ * texts quote a reply only by its errcode and errmsg.
  */
-import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici'
+import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici'
 import type { z } from 'zod'
 import { redact } from '../redact.js'
+import { describeUrl, isLoopbackHost, stripUserinfo, type EndpointInput } from './endpoint.js'
 import {
+  ERRCODE,
   WeChatApiError,
   WeChatMalformedResponseError,
   WeChatTransportError,
@@ -17,6 +21,10 @@ import {
 export const DEFAULT_API_BASE_URL = 'https://api.weixin.qq.com'
 export const DEFAULT_TIMEOUT_MS = 15_000
 export const DEFAULT_RETRIES = 3
+/** No documented reply comes near this; a bigger one is cut off unread (a hostile relay could send gigabytes). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+/** The platform's Date header is trusted for "now" only this close to the runner's clock. */
+export const MAX_CLOCK_SKEW_SECONDS = 5 * 60
 
 /**
  * errcodes by which the platform says "busy, nothing done": system error, minute quota, system unstable,
@@ -24,10 +32,21 @@ export const DEFAULT_RETRIES = 3
  * and told us so; the write was not applied, so repeating it cannot apply it twice. (Even if -1 were ever
  * sent after a submit_audit went through, the repeat would get 85009 and submitAuditOnce reconciles it.)
  */
-export const BUSY_ERRCODES: ReadonlySet<number> = new Set([-1, 45011, 89401, 9402202])
+export const BUSY_ERRCODES: ReadonlySet<number> = new Set([
+  ERRCODE.SYSTEM_ERROR,
+  ERRCODE.MINUTE_QUOTA_REACHED,
+  ERRCODE.SYSTEM_UNSTABLE,
+  ERRCODE.CONCURRENT_LIMIT
+])
 
 /** Token rejected: the call was refused before it did anything, so it is repeated once with a fresh token. */
-export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 42001, 40014])
+export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([
+  ERRCODE.INVALID_CREDENTIAL,
+  ERRCODE.ACCESS_TOKEN_EXPIRED,
+  ERRCODE.INVALID_ACCESS_TOKEN
+])
+
+export type FetchFunction = typeof undiciFetch
 
 export interface HttpOptions {
   /** `api-base-url`; a relay's path prefix is kept. */
@@ -43,6 +62,14 @@ export interface HttpOptions {
   random?: () => number
   /** Defaults to an EnvHttpProxyAgent that honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY but never proxies loopback. */
   dispatcher?: Dispatcher
+  /** Injectable for tests: the runner's clock in epoch milliseconds. */
+  clock?: () => number
+  /** Receives warnings meant for the user (a Date header far from the runner's clock). */
+  warn?: (message: string) => void
+  /** Replies larger than this are cut off and fail; default 10 MiB. */
+  maxResponseBytes?: number
+  /** Injectable for tests that check a decision without connecting anywhere. */
+  fetch?: FetchFunction
 }
 
 /** Supplies the token for the query string and is told when the platform rejected it. */
@@ -71,6 +98,8 @@ export interface JsonRequest<T> {
   schema: z.ZodType<T>
   /** Name used in errors and log lines; defaults to the path. */
   endpoint?: string
+  /** The input that names the address, for errors; `token-url` for absolute paths, else `api-base-url`. */
+  input?: EndpointInput
 }
 
 export type BinaryRequest = Omit<JsonRequest<never>, 'schema'>
@@ -98,6 +127,16 @@ class AttemptFailure {
 const BASE_BACKOFF_MS = 500
 const MAX_BACKOFF_MS = 8_000
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+const MAX_CLOCK_SKEW_MS = MAX_CLOCK_SKEW_SECONDS * 1000
+
+/** Why a reply could not be read, decided while reading it. */
+class ReplyRejected {
+  constructor(
+    readonly failure: TransportFailure,
+    readonly detail: string,
+    readonly status: number
+  ) {}
+}
 
 /**
  * Proxy settings from the environment, with loopback always direct: a local emulator, relay or token
@@ -123,8 +162,13 @@ export class WeChatHttp {
   private readonly random: () => number
   private dispatcherValue: Dispatcher | undefined
   private readonly ownsDispatcher: boolean
+  private readonly clock: () => number
+  private readonly warn: ((message: string) => void) | undefined
+  private readonly maxResponseBytes: number
+  private readonly fetch: FetchFunction
   /** The platform's clock from the Date header of its last reply, and our clock when it arrived. */
-  private serverClock: { serverMs: number; localMs: number } | undefined
+  private serverClock: { serverMs: number; localMs: number; trusted: boolean } | undefined
+  private skewWarned = false
 
   constructor(options: HttpOptions = {}) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '')
@@ -135,6 +179,10 @@ export class WeChatHttp {
     this.random = options.random ?? Math.random
     this.dispatcherValue = options.dispatcher
     this.ownsDispatcher = options.dispatcher === undefined
+    this.clock = options.clock ?? (() => Date.now())
+    this.warn = options.warn
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+    this.fetch = options.fetch ?? undiciFetch
   }
 
   private get dispatcher(): Dispatcher {
@@ -143,12 +191,16 @@ export class WeChatHttp {
   }
 
   /**
-   * "Now" by the platform's clock in unix seconds (Date header of its last reply, advanced by the time
-   * since), or undefined before the first reply. Keeps deadlines independent of the runner's clock.
+   * "Now" in unix seconds, by the platform's clock: the Date header of its last reply, advanced by the time
+   * since, so deadlines follow WeChat rather than the runner. The header is trusted only within 5 minutes of
+   * the runner's clock (a relay with a wrong clock must not bring a deadline forward); otherwise, and before
+   * the first reply, the runner's clock is used (and a warning was given when the header arrived).
    */
-  serverTime(): number | undefined {
-    if (!this.serverClock) return undefined
-    return Math.floor((this.serverClock.serverMs + Date.now() - this.serverClock.localMs) / 1000)
+  now(): number {
+    const local = this.clock()
+    const server = this.serverClock
+    if (!server?.trusted) return Math.floor(local / 1000)
+    return Math.floor((server.serverMs + local - server.localMs) / 1000)
   }
 
   /** Closes the connection pool this instance created (a given dispatcher is left to its owner). */
@@ -195,9 +247,9 @@ export class WeChatHttp {
         // The source handed back the token the platform just rejected: repeating would fail the same way.
         throw tokenError
       }
-      const started = Date.now()
-      const outcome = await this.attempt(request, token)
-      const ms = Date.now() - started
+      const started = this.clock()
+      const outcome = await this.attempt(request, endpoint, token)
+      const ms = this.clock() - started
 
       if (outcome instanceof AttemptFailure) {
         this.debug(
@@ -227,11 +279,10 @@ export class WeChatHttp {
         this.debug(request, endpoint, `binary ${outcome.body.length} bytes`, ms, attempt, maxAttempts)
         return outcome
       }
-      const data = parseJson(outcome.body)
-      const envelope = readEnvelope(data)
+      const envelope = readEnvelope(parseJson(outcome.body))
       if (!envelope) {
         this.debug(request, endpoint, 'error=malformed-body', ms, attempt, maxAttempts)
-        const detail = `the reply is not a JSON object (HTTP ${outcome.status}, ${outcome.body.length} bytes)`
+        const detail = `the reply is not a JSON object with a numeric errcode (HTTP ${outcome.status}, ${outcome.body.length} bytes)`
         if (!request.idempotent)
           throw new WeChatUnknownOutcomeError(endpoint, 'malformed-body', detail, outcome.status)
         if (attempt < maxAttempts) {
@@ -258,7 +309,7 @@ export class WeChatHttp {
         continue
       }
       if (BUSY_ERRCODES.has(envelope.errcode) && attempt < maxAttempts) {
-        await this.backoff(attempt, envelope.errcode === 45011)
+        await this.backoff(attempt, envelope.errcode === ERRCODE.MINUTE_QUOTA_REACHED)
         continue
       }
       throw error
@@ -267,46 +318,34 @@ export class WeChatHttp {
 
   private async attempt(
     request: Omit<JsonRequest<unknown>, 'schema'>,
+    endpoint: string,
     token: string | undefined
   ): Promise<Reply | AttemptFailure> {
     const url = this.url(request, token)
+    const input = inputOf(request)
+    refuseInsecure(url, endpoint, input)
     const headers: Record<string, string> = { accept: 'application/json, image/*;q=0.9', ...request.headers }
     let body: string | undefined
     if (request.method === 'POST') {
       body = JSON.stringify(request.body ?? {})
       headers['content-type'] = 'application/json'
     }
+    let reply: Reply | ReplyRejected
     try {
-      const response = await fetch(url, {
+      const response = await this.fetch(url, {
         method: request.method,
         headers,
         body,
+        // A redirect could carry the request (and its token) to another origin, and hand back JSON that
+        // is not the platform's: never followed, reported instead.
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
         dispatcher: this.dispatcher
       })
+      if (!/^https?:\/\//i.test(request.path)) this.noteServerDate(response.headers.get('date'))
       // The same signal still bounds reading the body.
-      const bytes = Buffer.from(await response.arrayBuffer())
-      const contentType = response.headers.get('content-type') ?? ''
-      this.noteServerDate(request.path, response.headers.get('date'))
-      if (response.status >= 500) {
-        return new AttemptFailure(
-          'http-status',
-          `HTTP ${response.status} from ${this.describe(url)}`,
-          response.status
-        )
-      }
-      if (response.status >= 400) {
-        // The platform answers errors with HTTP 200 and an errcode; a 4xx comes from a relay or proxy in between.
-        throw new WeChatTransportError(
-          request.endpoint ?? request.path,
-          'http-status',
-          `HTTP ${response.status} from ${this.describe(url)}: ${bytes.toString('utf8').slice(0, 200)}. Check \`api-base-url\` and the relay.`,
-          response.status
-        )
-      }
-      return { status: response.status, contentType, body: bytes }
+      reply = await this.readReply(response, url, input)
     } catch (error) {
-      if (error instanceof WeChatTransportError) throw error
       if (isTimeout(error)) {
         return new AttemptFailure(
           'timeout',
@@ -318,13 +357,104 @@ export class WeChatHttp {
         `connection to ${this.describe(url)} failed: ${causeText(error)}`
       )
     }
+    if (reply instanceof ReplyRejected) {
+      if (reply.failure === 'too-large' && !request.idempotent) {
+        throw new WeChatUnknownOutcomeError(endpoint, reply.failure, reply.detail, reply.status)
+      }
+      throw new WeChatTransportError(endpoint, reply.failure, reply.detail, reply.status)
+    }
+    if (reply.status >= 500) {
+      return new AttemptFailure(
+        'http-status',
+        `HTTP ${reply.status} from ${this.describe(url)}`,
+        reply.status
+      )
+    }
+    if (reply.status >= 400) {
+      // The platform answers errors with HTTP 200 and an errcode; a 4xx comes from a relay, proxy or token
+      // service in between. Its body is quoted only as errcode/errmsg: it may echo request data or secrets.
+      const envelope = readEnvelope(parseJson(reply.body))
+      const quoted =
+        envelope && envelope.errcode !== 0
+          ? ` (errcode ${envelope.errcode}, errmsg: ${oneLine(envelope.errmsg)})`
+          : ''
+      const hint =
+        input === 'token-url'
+          ? `Check \`token-url\`${reply.status === 401 || reply.status === 403 ? ' and `token-url-secret`' : ''}.`
+          : 'Check `api-base-url` and the relay.'
+      throw new WeChatTransportError(
+        endpoint,
+        'http-status',
+        `HTTP ${reply.status} from ${this.describe(url)}${quoted}. ${hint}`,
+        reply.status
+      )
+    }
+    return reply
   }
 
-  private noteServerDate(path: string, header: string | null): void {
-    // Only the platform's (or its relay's) clock counts, not a token service's.
-    if (!header || /^https?:\/\//i.test(path)) return
+  /** Reads a reply up to the size cap; redirects and oversized replies are rejected unread. */
+  private async readReply(
+    response: Awaited<ReturnType<FetchFunction>>,
+    url: string,
+    input: EndpointInput
+  ): Promise<Reply | ReplyRejected> {
+    const status = response.status
+    if (status >= 300 && status < 400) {
+      await response.body?.cancel()
+      const location = response.headers.get('location')
+      const target = location ? ` to ${redact(describeUrl(resolveLocation(location, url)))}` : ''
+      return new ReplyRejected(
+        'redirect',
+        `\`${input}\` answered with a redirect (HTTP ${status}${target}). Redirects are not followed, so that tokens and the bearer secret reach only the address you configured: set \`${input}\` to the final address.`,
+        status
+      )
+    }
+    const tooLarge = new ReplyRejected(
+      'too-large',
+      `the reply from ${this.describe(url)} is larger than ${this.maxResponseBytes} bytes and was not read to the end`,
+      status
+    )
+    const declared = Number(response.headers.get('content-length') ?? NaN)
+    if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
+      await response.body?.cancel()
+      return tooLarge
+    }
+    const chunks: Uint8Array[] = []
+    let total = 0
+    if (response.body) {
+      const reader = response.body.getReader()
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        total += value.byteLength
+        if (total > this.maxResponseBytes) {
+          await reader.cancel()
+          return tooLarge
+        }
+        chunks.push(value)
+      }
+    }
+    return {
+      status,
+      contentType: response.headers.get('content-type') ?? '',
+      body: Buffer.concat(chunks)
+    }
+  }
+
+  private noteServerDate(header: string | null): void {
+    if (!header) return
     const serverMs = Date.parse(header)
-    if (Number.isFinite(serverMs)) this.serverClock = { serverMs, localMs: Date.now() }
+    if (!Number.isFinite(serverMs)) return
+    const localMs = this.clock()
+    const trusted = Math.abs(serverMs - localMs) <= MAX_CLOCK_SKEW_MS
+    this.serverClock = { serverMs, localMs, trusted }
+    if (!trusted && !this.skewWarned) {
+      this.skewWarned = true
+      const minutes = Math.round((serverMs - localMs) / 60_000)
+      this.warn?.(
+        `WeChat's Date header (${new Date(serverMs).toISOString()}) is ${Math.abs(minutes)} minutes ${minutes > 0 ? 'ahead of' : 'behind'} this runner's clock (${new Date(localMs).toISOString()}); deadlines use the runner's clock instead. Check the clock of the runner and of any relay at \`api-base-url\`.`
+      )
+    }
   }
 
   private url(request: Omit<JsonRequest<unknown>, 'schema'>, token: string | undefined): string {
@@ -339,10 +469,9 @@ export class WeChatHttp {
     return url.toString()
   }
 
-  /** Host and path only: queries can carry tokens. */
+  /** Host and path only: queries can carry tokens, userinfo credentials. */
   private describe(url: string): string {
-    const parsed = new URL(url)
-    return redact(`${parsed.origin}${parsed.pathname}`)
+    return redact(describeUrl(url))
   }
 
   private debug(
@@ -368,19 +497,61 @@ export class WeChatHttp {
 function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown
-  } catch {
-    return undefined
+  } catch (error) {
+    // JSON.parse throws only SyntaxError: the body is not JSON, which callers report as malformed.
+    if (error instanceof SyntaxError) return undefined
+    throw error
   }
 }
 
-function readEnvelope(data: unknown): { errcode: number; errmsg: string } | undefined {
+/**
+ * The `{errcode, errmsg}` envelope, or undefined when the reply is not one. errcode must be an integer or a
+ * string of digits; `""`, `false`, `null` or an object are not a success in disguise but a malformed reply.
+ * A reply without errcode is a success (the token endpoints answer that way).
+ */
+export function readEnvelope(data: unknown): { errcode: number; errmsg: string } | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined
   const record = data as Record<string, unknown>
   const raw = record.errcode
-  const errcode = raw === undefined || raw === null ? 0 : typeof raw === 'number' ? raw : Number(raw)
-  if (!Number.isInteger(errcode)) return undefined
+  let errcode: number
+  if (raw === undefined) errcode = 0
+  else if (typeof raw === 'number' && Number.isInteger(raw)) errcode = raw
+  else if (typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw)) errcode = Number(raw)
+  else return undefined
   const errmsg = typeof record.errmsg === 'string' ? record.errmsg : ''
   return { errcode, errmsg }
+}
+
+function inputOf(request: Omit<JsonRequest<unknown>, 'schema'>): EndpointInput {
+  return request.input ?? (/^https?:\/\//i.test(request.path) ? 'token-url' : 'api-base-url')
+}
+
+/** Plain http leaves the machine only over loopback; a URL with credentials is never sent. Checked before connecting. */
+function refuseInsecure(url: string, endpoint: string, input: EndpointInput): void {
+  const parsed = new URL(url)
+  if (parsed.username || parsed.password) {
+    throw new WeChatTransportError(
+      endpoint,
+      'insecure',
+      `\`${input}\` must not carry a user name or password`
+    )
+  }
+  if (parsed.protocol === 'https:') return
+  if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return
+  throw new WeChatTransportError(
+    endpoint,
+    'insecure',
+    `\`${input}\` uses ${parsed.protocol.replace(/:$/, '')} to ${parsed.hostname}; only https (or plain http to a loopback address) is used, so nothing was sent`
+  )
+}
+
+/** A Location header against the request URL; an unparsable one stays a string that describeUrl declines to show. */
+function resolveLocation(location: string, base: string): URL | string {
+  return URL.canParse(location, base) ? new URL(location, base) : location
+}
+
+function oneLine(text: string): string {
+  return redact(stripUserinfo(text.replace(/[\r\n]+/g, ' ').slice(0, 300)))
 }
 
 function isJsonReply(reply: Reply): boolean {
@@ -423,7 +594,9 @@ function causeText(error: unknown): string {
   const cause = (error as { cause?: unknown } | null)?.cause
   if (cause !== undefined && cause !== null) {
     const code = (cause as { code?: unknown }).code
-    return redact(`${message(error)}: ${typeof code === 'string' ? `${code} ` : ''}${message(cause)}`)
+    return redact(
+      stripUserinfo(`${message(error)}: ${typeof code === 'string' ? `${code} ` : ''}${message(cause)}`)
+    )
   }
-  return redact(message(error))
+  return redact(stripUserinfo(message(error)))
 }

@@ -1,7 +1,10 @@
-/** The WeChat platform client: transport, tokens, typed endpoints and errors. */
+/** The WeChat platform client: transport, tokens, credentials, typed endpoints, review items and errors. */
 export * from './client.js'
+export * from './credentials.js'
+export * from './endpoint.js'
 export * from './errors.js'
 export * from './http.js'
+export * from './review-items.js'
 export * from './tokens.js'
 export {
   AUDIT_STATUS_NAMES,

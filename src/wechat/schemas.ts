@@ -2,6 +2,8 @@
  * Response schemas, tolerant where the platform is inconsistent: numeric ids as numbers or numeric
  * strings, `ScreenShot` or `screenshot`, optional fields missing, extra fields ignored (zod strips them).
  * Field names stay the platform's own, so the references can be read side by side with the types.
+ * A field that replies seen in the wild leave out is optional in the type, never filled with a guess:
+ * callers decide what an unknown value means (docs/platform-conformance.md lists each variant and source).
  */
 import { z } from 'zod'
 
@@ -65,57 +67,88 @@ export const auditStatusResponse = z.object(auditFields).transform((data): Audit
   screenshots: mediaIds(data.ScreenShot ?? data.screenshot)
 }))
 
+/**
+ * The latest review. Replies without `user_version` (C-0008e4194ecfc04869ad2c7ac5b400) and without
+ * `auditid` (C-000c06d08d01c83857cdad30056800) have been seen, so both are optional.
+ */
 export interface LatestAuditResult extends AuditResult {
-  auditid: number
-  user_version: string
-  user_desc: string
+  auditid?: number
+  user_version?: string
+  user_desc?: string
   /** Unix seconds. */
-  submit_audit_time: number
+  submit_audit_time?: number
 }
 
 export const latestAuditStatusResponse = z
   .object({
     ...auditFields,
-    auditid: numeric,
-    user_version: text,
-    user_desc: text,
-    submit_audit_time: numeric.default(0)
+    auditid: numeric.nullish(),
+    user_version: z.string().nullish(),
+    user_desc: z.string().nullish(),
+    submit_audit_time: numeric.nullish()
   })
   .transform((data): LatestAuditResult => ({
-    auditid: data.auditid,
     status: data.status,
+    ...(data.auditid ? { auditid: data.auditid } : {}),
     ...(data.reason ? { reason: data.reason } : {}),
     screenshots: mediaIds(data.ScreenShot ?? data.screenshot),
-    user_version: data.user_version,
-    user_desc: data.user_desc,
-    submit_audit_time: data.submit_audit_time
+    ...(data.user_version ? { user_version: data.user_version } : {}),
+    ...(data.user_desc ? { user_desc: data.user_desc } : {}),
+    ...(data.submit_audit_time ? { submit_audit_time: data.submit_audit_time } : {})
   }))
 
-export const quotaResponse = z.object({
-  rest: numeric,
-  limit: numeric,
-  speedup_rest: numeric.default(0),
-  speedup_limit: numeric.default(0)
-})
-export type Quota = z.infer<typeof quotaResponse>
+export interface Quota {
+  rest: number
+  limit: number
+  speedup_rest: number
+  speedup_limit: number
+  /**
+   * False when the platform reported a monthly limit of 0 (replies answering 0/0 have been seen, and the
+   * SKIT sample is all zeros): the figures say nothing, so no decision should rest on them.
+   */
+  known: boolean
+}
+
+export const quotaResponse = z
+  .object({
+    rest: numeric.default(0),
+    limit: numeric.default(0),
+    speedup_rest: numeric.default(0),
+    speedup_limit: numeric.default(0)
+  })
+  .transform((data): Quota => ({ ...data, known: data.limit > 0 }))
 
 /** 0 initial, 1 running, 2 paused, 3 finished, 4 deleted. */
 export type GrayPlanStatus = 0 | 1 | 2 | 3 | 4
 
-export const grayReleasePlan = z.object({
-  status: numeric.default(0) as unknown as z.ZodType<GrayPlanStatus>,
+export interface GrayReleasePlan {
+  status: GrayPlanStatus
   /** Unix seconds; 0 when no plan was ever created. */
-  create_timestamp: numeric.default(0),
-  gray_percentage: numeric.default(0),
-  support_debuger_first: flag.default(false),
-  support_experiencer_first: flag.default(false),
+  create_timestamp: number
+  gray_percentage: number
+  support_debuger_first: boolean
+  support_experiencer_first: boolean
   /**
    * When WeChat will release the plan to everyone (预计全量时间, unix seconds), documented on the mini
-   * program's own operation.getGrayReleasePlan page; prefer it over "created + 15 days" when present.
+   * program's own operation.getGrayReleasePlan page; absent from the third-party page. Prefer it over
+   * "created + 15 days" when present.
    */
-  default_finish_timestamp: numeric.optional()
-})
-export type GrayReleasePlan = z.infer<typeof grayReleasePlan>
+  default_finish_timestamp?: number
+}
+
+export const grayReleasePlan = z
+  .object({
+    status: numeric.default(0) as unknown as z.ZodType<GrayPlanStatus>,
+    create_timestamp: numeric.default(0),
+    gray_percentage: numeric.default(0),
+    support_debuger_first: flag.default(false),
+    support_experiencer_first: flag.default(false),
+    default_finish_timestamp: numeric.nullish()
+  })
+  .transform(({ default_finish_timestamp: finish, ...plan }): GrayReleasePlan => ({
+    ...plan,
+    ...(finish ? { default_finish_timestamp: finish } : {})
+  }))
 
 const NO_PLAN: GrayReleasePlan = {
   status: 0,
@@ -144,11 +177,16 @@ export const historyVersionsResponse = z
   .object({ version_list: z.array(historyVersion).nullish() })
   .transform((data): HistoryVersion[] => data.version_list ?? [])
 
+/**
+ * Trial and online versions. A part is present when the platform reports a version name or a time: a reply
+ * with `release_time` but `release_version: ""` has been seen (C-00064898180538e0c771f4b5c6b800), and it
+ * means "an online version exists, its name is unknown", so the name is optional.
+ */
 export interface VersionInfo {
   /** The trial (体验版) version, when one exists. */
-  exp_info?: { exp_time: number; exp_version: string; exp_desc: string }
+  exp_info?: { exp_time: number; exp_version?: string; exp_desc: string }
   /** The online version, when one exists. */
-  release_info?: { release_time: number; release_version: string; release_desc: string }
+  release_info?: { release_time: number; release_version?: string; release_desc: string }
 }
 
 const expInfo = z.object({ exp_time: numeric.default(0), exp_version: text, exp_desc: text })
@@ -158,9 +196,23 @@ export const versionInfoResponse = z
   .object({ exp_info: expInfo.nullish(), release_info: releaseInfo.nullish() })
   .transform((data): VersionInfo => {
     const info: VersionInfo = {}
-    // An empty object or an empty version string means "none".
-    if (data.exp_info?.exp_version) info.exp_info = data.exp_info
-    if (data.release_info?.release_version) info.release_info = data.release_info
+    // An empty object (no name, no time) means "none".
+    const exp = data.exp_info
+    if (exp && (exp.exp_version || exp.exp_time > 0)) {
+      info.exp_info = {
+        exp_time: exp.exp_time,
+        exp_desc: exp.exp_desc,
+        ...(exp.exp_version ? { exp_version: exp.exp_version } : {})
+      }
+    }
+    const release = data.release_info
+    if (release && (release.release_version || release.release_time > 0)) {
+      info.release_info = {
+        release_time: release.release_time,
+        release_desc: release.release_desc,
+        ...(release.release_version ? { release_version: release.release_version } : {})
+      }
+    }
     return info
   })
 
@@ -206,7 +258,10 @@ export const templateDraftListResponse = z
 
 export const template = z.object({
   template_id: numeric,
-  /** The draft it was made from (newest docs; lets a caller map its upload to the template). */
+  /**
+   * The draft it was made from (newest docs and SKIT; lets a caller map its upload to the template). Older
+   * docs and PowerWeChat's model do not have it.
+   */
   draft_id: numeric.optional(),
   user_version: text,
   user_desc: text,
@@ -247,11 +302,6 @@ export const okResponse = z.object({}).transform(() => undefined)
 
 // Token endpoints.
 
-export const componentTokenResponse = z.object({
-  component_access_token: z.string().min(1),
-  expires_in: numeric.default(7200)
-})
-
 export const authorizerTokenResponse = z.object({
   authorizer_access_token: z.string().min(1),
   expires_in: numeric.default(7200),
@@ -263,7 +313,12 @@ export const stableTokenResponse = z.object({
   expires_in: numeric.default(7200)
 })
 
-/** A user's token service: `{access_token | authorizer_access_token, expires_in?}`. */
+/** A user's token service, component token: `{component_access_token, expires_in?}`. */
+export const tokenServiceComponentResponse = z
+  .object({ component_access_token: z.string().min(1), expires_in: numeric.optional() })
+  .transform((data) => ({ token: data.component_access_token, expiresIn: data.expires_in }))
+
+/** A user's token service, authorizer token: `{access_token | authorizer_access_token, expires_in?}`. */
 export const tokenServiceResponse = z
   .object({
     access_token: z.string().optional(),

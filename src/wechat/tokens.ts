@@ -1,14 +1,21 @@
 /**
  * Where access tokens come from. Every token and credential is registered as a secret the moment it is
  * known, and tokens are cached in memory for the run (renewed 5 minutes before they expire).
+ *
+ * The action never mints a component_access_token: a new one makes the previous one fail after a short
+ * overlap (WeChat open-platform support, C-000eaa8c848d48ff3b4de9c5c51c00), which would break the platform
+ * server that holds it. The component token comes from that server (`token-url`) or from the workflow
+ * (`component-access-token`). stable_token is called in normal mode only: a forced refresh invalidates the
+ * token every other holder uses (doc/service/api/base/api_getstableaccesstoken).
  */
 import { registerSecret } from '../redact.js'
 import { WeChatTokenError } from './errors.js'
 import type { WeChatHttp } from './http.js'
+import type { z } from 'zod'
 import {
   authorizerTokenResponse,
-  componentTokenResponse,
   stableTokenResponse,
+  tokenServiceComponentResponse,
   tokenServiceResponse
 } from './schemas.js'
 
@@ -22,6 +29,12 @@ export interface TokenProvider {
    * `own`: the mini program's own access_token (operations APIs, getgrayreleaseplan, get_qrcode only).
    */
   readonly kind: 'authorizer' | 'own'
+}
+
+/** The third-party platform's component_access_token, for the template-library APIs. */
+export interface ComponentTokenSource {
+  /** `refresh: true` after the platform rejected the last one: ask the source again. */
+  componentToken(options?: { refresh?: boolean }): Promise<string>
 }
 
 /** Renew this long before the platform's expiry, as the platform itself does for stable tokens. */
@@ -89,7 +102,7 @@ export class StaticTokenProvider implements TokenProvider {
   async token(appid: string): Promise<string> {
     if (appid !== this.appid) {
       throw new WeChatTokenError(
-        `The access token given in \`authorizer-access-token\` is for ${this.appid}, not ${appid}; use \`token-url\` or component credentials for several mini programs.`
+        `The access token given in \`authorizer-access-token\` is for ${this.appid}, not ${appid}; use \`token-url\` for several mini programs.`
       )
     }
     return this.accessToken
@@ -99,9 +112,24 @@ export class StaticTokenProvider implements TokenProvider {
   invalidate(): void {}
 }
 
+/** `component-access-token`: a component token fetched by an earlier step; it cannot be renewed. */
+export class StaticComponentToken implements ComponentTokenSource {
+  constructor(private readonly value: string) {
+    registerSecret(value)
+  }
+
+  /** The same token even after a rejection: the HTTP layer then reports it instead of repeating the call. */
+  async componentToken(): Promise<string> {
+    return this.value
+  }
+}
+
 export interface TokenServiceOptions {
   http: WeChatHttp
-  /** `token-url`: called as `GET <url>?appid=<appid>`. */
+  /**
+   * `token-url`: `GET <url>?appid=<appid>` answers the authorizer token of that mini program,
+   * `GET <url>?component=1` the platform's component token (docs/credentials.md).
+   */
   url: string
   /** `token-url-secret`: sent as `Authorization: Bearer <secret>`. */
   secret?: string
@@ -109,8 +137,12 @@ export interface TokenServiceOptions {
   now?: () => number
 }
 
-/** The user's own token service, which answers `{access_token | authorizer_access_token, expires_in?}`. */
-export class TokenServiceProvider implements TokenProvider {
+/**
+ * The user's own token service: the platform server hands out the tokens it already holds, so it stays the
+ * only place that mints them. Answers `{authorizer_access_token | access_token, expires_in?}` per appid and
+ * `{component_access_token, expires_in?}` for `component=1`.
+ */
+export class TokenServiceProvider implements TokenProvider, ComponentTokenSource {
   readonly kind: 'authorizer' | 'own'
   private readonly cache: TokenCache
 
@@ -121,103 +153,77 @@ export class TokenServiceProvider implements TokenProvider {
   }
 
   token(appid: string): Promise<string> {
-    return this.cache.get(appid, async () => {
-      try {
-        const reply = await this.options.http.json({
-          method: 'GET',
-          path: this.options.url,
-          query: { appid },
-          headers: this.options.secret ? { authorization: `Bearer ${this.options.secret}` } : {},
-          idempotent: true,
-          schema: tokenServiceResponse,
-          endpoint: 'token service'
-        })
-        return {
-          value: reply.token,
-          ...(reply.expiresIn !== undefined ? { expiresInSeconds: reply.expiresIn } : {})
-        }
-      } catch (error) {
-        throw new WeChatTokenError(
-          `Could not get a token for ${appid} from \`token-url\`: ${(error as Error).message}`,
-          { cause: error }
-        )
-      }
-    })
+    return this.cache.get(`authorizer:${appid}`, () =>
+      this.ask({ appid }, tokenServiceResponse, `a token for ${appid}`)
+    )
   }
 
   invalidate(appid: string): void {
-    this.cache.invalidate(appid)
+    this.cache.invalidate(`authorizer:${appid}`)
+  }
+
+  componentToken(options: { refresh?: boolean } = {}): Promise<string> {
+    if (options.refresh) this.cache.invalidate(COMPONENT_KEY)
+    return this.cache.get(COMPONENT_KEY, () =>
+      this.ask({ component: 1 }, tokenServiceComponentResponse, 'the component_access_token')
+    )
+  }
+
+  private async ask(
+    query: Record<string, string | number>,
+    schema: z.ZodType<{ token: string; expiresIn?: number | undefined }>,
+    what: string
+  ): Promise<{ value: string; expiresInSeconds?: number }> {
+    try {
+      const reply = await this.options.http.json({
+        method: 'GET',
+        path: this.options.url,
+        query,
+        headers: this.options.secret ? { authorization: `Bearer ${this.options.secret}` } : {},
+        idempotent: true,
+        schema,
+        endpoint: 'token service',
+        input: 'token-url'
+      })
+      return {
+        value: reply.token,
+        ...(reply.expiresIn !== undefined ? { expiresInSeconds: reply.expiresIn } : {})
+      }
+    } catch (error) {
+      throw new WeChatTokenError(`Could not get ${what} from \`token-url\`: ${(error as Error).message}`, {
+        cause: error
+      })
+    }
   }
 }
 
-export interface ComponentTokenOptions {
+export interface RefreshTokenOptions {
   http: WeChatHttp
   componentAppid: string
-  componentAppsecret?: string
-  componentVerifyTicket?: string
-  /** A ready component_access_token; used as long as it is accepted. */
-  componentAccessToken?: string
+  /** Where the component token for api_authorizer_token comes from; never minted here. */
+  componentTokens: ComponentTokenSource
   /** appid → authorizer_refresh_token. */
   refreshTokens: Record<string, string> | Map<string, string>
   now?: () => number
 }
 
 /**
- * Third-party platform: component credentials → component_access_token → one authorizer_access_token per
- * authorized mini program (via its refresh token).
+ * `authorizer-refresh-tokens`, the last resort: authorizer tokens obtained with each mini program's refresh
+ * token and a component token from elsewhere. A refresh token WeChat rotates here keeps working for the
+ * platform server only 5 more minutes (C-refresh), hence the warning in docs/credentials.md.
  */
-export class ComponentTokenProvider implements TokenProvider {
+export class RefreshTokenProvider implements TokenProvider {
   readonly kind = 'authorizer' as const
   private readonly cache: TokenCache
   private readonly refreshTokens: Map<string, string>
-  private givenComponentToken: string | undefined
+  private componentRefresh = false
 
-  constructor(private readonly options: ComponentTokenOptions) {
+  constructor(private readonly options: RefreshTokenOptions) {
     this.cache = new TokenCache(options.now)
     this.refreshTokens = new Map(
       options.refreshTokens instanceof Map ? options.refreshTokens : Object.entries(options.refreshTokens)
     )
-    this.givenComponentToken = options.componentAccessToken
-    for (const secret of [
-      options.componentAppsecret,
-      options.componentVerifyTicket,
-      options.componentAccessToken,
-      ...this.refreshTokens.values()
-    ]) {
-      registerSecret(secret)
-    }
-  }
-
-  /**
-   * The component_access_token, for the template-library APIs. `refresh: true` after the platform rejected
-   * it: a given token is dropped in favour of the app secret and ticket, when those exist.
-   */
-  async componentToken(options: { refresh?: boolean } = {}): Promise<string> {
-    if (options.refresh) {
-      this.cache.invalidate(COMPONENT_KEY)
-      if (this.canFetchComponentToken()) this.givenComponentToken = undefined
-    }
-    if (this.givenComponentToken) return this.givenComponentToken
-    if (!this.canFetchComponentToken()) {
-      throw new WeChatTokenError(
-        'No component_access_token: give `component-access-token`, or `component-appsecret` with `component-verify-ticket`.'
-      )
-    }
-    return this.cache.get(COMPONENT_KEY, async () => {
-      const reply = await this.options.http.json({
-        method: 'POST',
-        path: '/cgi-bin/component/api_component_token',
-        body: {
-          component_appid: this.options.componentAppid,
-          component_appsecret: this.options.componentAppsecret,
-          component_verify_ticket: this.options.componentVerifyTicket
-        },
-        // A new component token leaves the previous one valid for a while, so asking twice is harmless.
-        idempotent: true,
-        schema: componentTokenResponse
-      })
-      return { value: reply.component_access_token, expiresInSeconds: reply.expires_in }
-    })
+    for (const secret of this.refreshTokens.values()) registerSecret(secret)
   }
 
   token(appid: string): Promise<string> {
@@ -225,7 +231,7 @@ export class ComponentTokenProvider implements TokenProvider {
       const refreshToken = this.refreshTokens.get(appid)
       if (!refreshToken) {
         throw new WeChatTokenError(
-          `No authorizer refresh token for ${appid}: add "${appid}: <refresh token>" to \`authorizer-refresh-tokens\`.`
+          `No authorizer refresh token for ${appid}: add "${appid}: <refresh token>" to \`authorizer-refresh-tokens\`, or use \`token-url\`.`
         )
       }
       const reply = await this.options.http.json({
@@ -240,8 +246,14 @@ export class ComponentTokenProvider implements TokenProvider {
         idempotent: true,
         auth: {
           param: 'component_access_token',
-          token: () => this.componentToken(),
-          invalidate: () => this.invalidateComponentToken()
+          token: () => {
+            const refresh = this.componentRefresh
+            this.componentRefresh = false
+            return this.options.componentTokens.componentToken(refresh ? { refresh } : {})
+          },
+          invalidate: () => {
+            this.componentRefresh = true
+          }
         },
         schema: authorizerTokenResponse
       })
@@ -261,15 +273,6 @@ export class ComponentTokenProvider implements TokenProvider {
   refreshToken(appid: string): string | undefined {
     return this.refreshTokens.get(appid)
   }
-
-  private invalidateComponentToken(): void {
-    this.cache.invalidate(COMPONENT_KEY)
-    if (this.canFetchComponentToken()) this.givenComponentToken = undefined
-  }
-
-  private canFetchComponentToken(): boolean {
-    return Boolean(this.options.componentAppsecret && this.options.componentVerifyTicket)
-  }
 }
 
 export interface StableTokenOptions {
@@ -279,12 +282,14 @@ export interface StableTokenOptions {
   now?: () => number
 }
 
-/** The mini program's own token from `appsecret` via `/cgi-bin/stable_token`. */
+/**
+ * The mini program's own token from `appsecret` via `/cgi-bin/stable_token`, in normal mode only: every
+ * caller gets the current token, renewed by the platform 5 minutes before it expires. `force_refresh` is
+ * never sent: it would invalidate the token every other holder uses and is meant for a leaked token.
+ */
 export class StableTokenProvider implements TokenProvider {
   readonly kind = 'own' as const
   private readonly cache: TokenCache
-  /** After a rejection, normal mode would hand back the same token: force a new one (20 a day allowed). */
-  private forceRefresh = false
 
   constructor(private readonly options: StableTokenOptions) {
     registerSecret(options.appsecret)
@@ -300,27 +305,23 @@ export class StableTokenProvider implements TokenProvider {
       )
     }
     return this.cache.get(appid, async () => {
-      const force = this.forceRefresh
       const reply = await this.options.http.json({
         method: 'POST',
         path: '/cgi-bin/stable_token',
-        body: {
-          grant_type: 'client_credential',
-          appid,
-          secret: this.options.appsecret,
-          force_refresh: force
-        },
-        // Normal mode returns the same token on every call; a forced refresh is not repeated.
-        idempotent: !force,
+        body: { grant_type: 'client_credential', appid, secret: this.options.appsecret },
+        // Normal mode returns the same token on every call, so a repeat is harmless.
+        idempotent: true,
         schema: stableTokenResponse
       })
-      this.forceRefresh = false
       return { value: reply.access_token, expiresInSeconds: reply.expires_in }
     })
   }
 
+  /**
+   * Asked again next time; normal mode then hands back the same token if it is still current, and the HTTP
+   * layer reports the rejection rather than repeating the call with it.
+   */
   invalidate(appid: string): void {
     this.cache.invalidate(appid)
-    this.forceRefresh = true
   }
 }
