@@ -38,6 +38,7 @@ import { inlineText } from '../src/report/markdown.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
 
+const RUN_URL = 'https://github.com/octo/shop/actions/runs/77'
 const T0 = 1_767_225_600
 const DAY = 86_400
 const HOUR = 3600
@@ -55,7 +56,6 @@ const settings: ReleaseSettings = {
   grayDeadlineAction: 'warn',
   grayDeadlineMarginHours: 24,
   graySchedule: parseGraySchedule('1, 5@24h, 20@24h, 50@48h, 100@48h'),
-  runUrl: 'https://github.com/octo/shop/actions/runs/77',
   now: T0 + 3 * DAY
 }
 
@@ -113,6 +113,7 @@ function render(targets: DashboardTarget[], previous?: DashboardState, now = set
   return renderDashboard({
     targets,
     settings: { ...settings, now },
+    runUrl: RUN_URL,
     controlPermission: 'maintain',
     previous
   })
@@ -194,8 +195,13 @@ describe('controls that apply now', () => {
     const review = (obs: TargetObservation) =>
       describeControls(availableControls(obs, settings)).filter((text) => !text.startsWith('rollback'))
     expect(review(underReview())).toEqual(['withdraw 1.3.0', 'speedup 1.3.0'])
-    expect(review(underReview({ spedUp: true }))).toEqual(['withdraw 1.3.0'])
-    const noQuota = { ...underReview(), quota: { rest: 1, limit: 5, speedupRest: 0, speedupLimit: 3 } }
+    expect(review({ ...underReview(), reviewRecord: { auditId: 8, spedUp: true } })).toEqual([
+      'withdraw 1.3.0'
+    ])
+    const noQuota = {
+      ...underReview(),
+      quota: { rest: 1, limit: 5, speedupRest: 0, speedupLimit: 3, known: true }
+    }
     expect(review(noQuota)).toEqual(['withdraw 1.3.0'])
   })
 
@@ -296,6 +302,7 @@ describe('the body', () => {
     const { body, state } = renderDashboard({
       targets: [{ appid: APP, observation: inGray(5) }],
       settings,
+      runUrl: RUN_URL,
       controlPermission: 'maintain',
       previous: undefined,
       newOperations: operations

@@ -80,7 +80,8 @@ describe('sizes and budgets as written in inputs', () => {
   })
 
   it('names the input and the rule when an input is wrong', () => {
-    const read = (values: Partial<Record<InputName, string>>) => readInputs((name) => values[name] ?? '')
+    const read = (values: Partial<Record<InputName, string>>) =>
+      readInputs((name) => values[name as InputName] ?? '')
     expect(read({ command: 'preview' }).packageSizePolicy).toEqual({
       totalLimit: 20 * MIB,
       percent: 90,

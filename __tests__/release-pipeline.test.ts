@@ -16,7 +16,7 @@ import { isOwnRun, readReviewRecord, readRolloutRecord } from '../src/commands/r
 import { MAX_RELEASED_PULLS, pullRequestsReleasedIn } from '../src/commands/released-pulls.js'
 import { tagNamesVersion, versionFromTag } from '../src/context.js'
 import { InputError } from '../src/errors.js'
-import type { CheckRun, GitHubClient, PullRequestRef } from '../src/github/client.js'
+import type { CheckRun, Comparison, GitHubClient, PullRequestRef } from '../src/github/client.js'
 import { commitFromDescription, withCommitMarker } from '../src/release/commit-marker.js'
 import { decideRelease, decideRollback, decideSync } from '../src/release/decide.js'
 import { versionStages } from '../src/release/outcome.js'
@@ -189,7 +189,9 @@ describe('the commit marker', () => {
   })
 })
 
-function run(id: number, patch: Partial<CheckRun & { ownedByAction: boolean }>): CheckRun {
+/** A check run of the given app; the action's own when the app is `github-actions` (the default slug). */
+function run(id: number, patch: Partial<Omit<CheckRun, 'app'>> & { app?: string } = {}): CheckRun {
+  const { app, ...rest } = patch
   return {
     id,
     name: 'WeChat gray release',
@@ -203,7 +205,9 @@ function run(id: number, patch: Partial<CheckRun & { ownedByAction: boolean }>):
     startedAt: null,
     completedAt: null,
     headSha: SHA,
-    ...patch
+    app: app ? { id: app === 'github-actions' ? 15368 : 1, slug: app, name: app } : null,
+    ownedByAction: app === 'github-actions',
+    ...rest
   }
 }
 
@@ -211,13 +215,11 @@ describe('records', () => {
   const rollout = (stepIndex: number) =>
     embedRecorded({ version: '2.0.0', stepIndex, percentage: 5, stepTakenAt: 100 })
 
-  it("are the action's only when its own app created the run", () => {
+  it("are the action's only when the GitHub client says its own app created the run", () => {
     expect(isOwnRun(run(1, { app: 'github-actions' }))).toBe(true)
     expect(isOwnRun(run(1, { app: 'someone-else' }))).toBe(false)
     expect(isOwnRun(run(1, {}))).toBe(false)
-    // The GitHub client's own verdict wins when it gives one.
-    expect(isOwnRun(run(1, { app: 'my-release-app', ownedByAction: true }))).toBe(true)
-    expect(isOwnRun(run(1, { app: 'github-actions', ownedByAction: false }))).toBe(false)
+    expect(isOwnRun({ ...run(1, { app: 'my-release-app' }), ownedByAction: true })).toBe(true)
   })
 
   it("are read from the newest own run with the version's external id, never from a planted one", async () => {
@@ -264,22 +266,31 @@ describe('the pull requests a version releases', () => {
     headSha: 'a'.repeat(40),
     state: 'closed',
     mergedAt: '2026-01-01T00:00:00Z',
-    baseRef
+    baseRef,
+    title: `PR ${number}`,
+    htmlUrl: `https://github.com/octo/shop/pull/${number}`
+  })
+  /** A compare answer as the GitHub client gives it (commits oldest first). */
+  const comparison = (status: Comparison['status'], totalCommits: number, shas: string[]): Comparison => ({
+    status,
+    aheadBy: status === 'ahead' || status === 'diverged' ? totalCommits : 0,
+    behindBy: status === 'behind' || status === 'diverged' ? 1 : 0,
+    totalCommits,
+    commits: shas.map((sha) => ({ sha, message: '' })),
+    truncated: shas.length < totalCommits
   })
 
   it('are the merged pull requests of the commits since the previous release, on the default branch only', async () => {
     const pulls: Record<string, PullRequestRef[]> = {
       c1: [merged(11)],
       c2: [merged(12), merged(14, 'release/1.x')],
-      c3: [{ number: 13, headSha: 'c3', state: 'open', baseRef: 'main' }],
+      c3: [{ ...merged(13), headSha: 'c3', state: 'open', mergedAt: null }],
       c4: [merged(12)]
     }
     const github = stubGitHub({
       getDefaultBranch: async () => 'main',
       compareCommits: async (base) =>
-        base === 'main'
-          ? { status: 'behind', totalCommits: 0, commits: [] }
-          : { status: 'ahead', totalCommits: 4, commits: ['c1', 'c2', 'c3', 'c4'] },
+        base === 'main' ? comparison('behind', 0, []) : comparison('ahead', 4, ['c1', 'c2', 'c3', 'c4']),
       findPullRequestsForCommit: async (sha) => pulls[sha] ?? []
     })
     expect(await pullRequestsReleasedIn(github, 'c4', 'base')).toEqual({ pulls: [11, 12], more: false })
@@ -291,7 +302,7 @@ describe('the pull requests a version releases', () => {
       getDefaultBranch: async () => 'main',
       compareCommits: async (base) => {
         compared.push(base)
-        return { status: 'identical', totalCommits: 0, commits: [] }
+        return comparison('identical', 0, [])
       },
       findPullRequestsForCommit: async (sha) => (sha === 'head' ? [merged(21)] : [])
     })
@@ -302,7 +313,7 @@ describe('the pull requests a version releases', () => {
   it('are none for a version whose commit is not on the default branch', async () => {
     const github = stubGitHub({
       getDefaultBranch: async () => 'main',
-      compareCommits: async () => ({ status: 'diverged', totalCommits: 3, commits: ['x'] }),
+      compareCommits: async () => comparison('diverged', 3, ['x']),
       findPullRequestsForCommit: async () => [merged(31)]
     })
     expect(await pullRequestsReleasedIn(github, 'head', 'base')).toEqual({ pulls: [], more: false })
@@ -313,9 +324,7 @@ describe('the pull requests a version releases', () => {
     const github = stubGitHub({
       getDefaultBranch: async () => 'main',
       compareCommits: async (base) =>
-        base === 'main'
-          ? { status: 'behind', totalCommits: 0, commits: [] }
-          : { status: 'ahead', totalCommits: commits.length, commits },
+        base === 'main' ? comparison('behind', 0, []) : comparison('ahead', commits.length, commits),
       findPullRequestsForCommit: async (sha) => [merged(Number(sha.slice(1)))]
     })
     const found = await pullRequestsReleasedIn(github, 'c80', 'base')

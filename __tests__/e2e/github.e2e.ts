@@ -4,7 +4,7 @@
  * action's own when github-app-slug names the App, and check-run output fits GitHub's limit in UTF-8 bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { checkExternalId } from '../../src/release/common.js'
+import { checkExternalId } from '../../src/report/checks.js'
 import { GITHUB_ACTIONS_APP, type FakeAppInfo } from '../../test-support/fake-github.js'
 import { expectSuccess } from '../../test-support/run-action.js'
 import { seedApprovedVersion } from '../../test-support/seed-version.js'

@@ -426,33 +426,28 @@ describe('"released in" comments on the pull requests of a tag on the default br
     const [base, first, second, head] = [sha('ba5e000'), sha('f1e5700'), sha('5ec0000'), sha('4ead000')]
     world.github.addCommit(base)
     world.github.addTag('v1.0.0', base)
-    world.github.addCommit(first, 'Add the cart (#11)', [base])
-    world.github.addCommit(second, 'Pay with WeChat Pay (#12)', [first])
-    world.github.addCommit(head, 'Release 1.6.0', [second])
+    world.github.addCommit(first, 'Add the cart (#11)', { parents: [base] })
+    world.github.addCommit(second, 'Pay with WeChat Pay (#12)', { parents: [first] })
+    world.github.addCommit(head, 'Release 1.6.0', { parents: [second] })
     // The tag is on the default branch: its head has moved on past the tagged commit.
     const later = sha('1a7e000')
-    world.github.addCommit(later, 'Docs', [head])
+    world.github.addCommit(later, 'Docs', { parents: [head] })
     world.github.state.refs.set('refs/heads/main', later)
-    world.github.addPullRequest({
-      number: 11,
-      headSha: sha('a11'),
-      mergedAt: '2026-01-01T00:00:00Z',
-      commits: [first]
-    })
-    world.github.addPullRequest({
-      number: 12,
-      headSha: sha('a12'),
-      mergedAt: '2026-01-01T00:00:00Z',
-      commits: [second]
-    })
+    /** A pull request merged (squashed) as the given commit, as GitHub records one merged elsewhere. */
+    const addMerged = (number: number, commit: string, base = 'main') => {
+      const pull = world.github.addPullRequest({
+        number,
+        headSha: sha(`a${number}`),
+        base,
+        commits: [commit]
+      })
+      pull.state = 'closed'
+      pull.merged_at = '2026-01-01T00:00:00Z'
+    }
+    addMerged(11, first)
+    addMerged(12, second)
     // Merged elsewhere, and still open: neither is released by this version.
-    world.github.addPullRequest({
-      number: 14,
-      headSha: sha('a14'),
-      mergedAt: '2026-01-01T00:00:00Z',
-      baseRef: 'release/0.x',
-      commits: [second]
-    })
+    addMerged(14, second, 'release/0.x')
     world.github.addPullRequest({ number: 13, headSha: head, state: 'open' })
     world.emulator.control.setOnline(appid, '1.0.0')
     await seedApprovedVersion(world, appid, '1.6.0', head, { approve: false })
