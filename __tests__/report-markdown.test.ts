@@ -2,7 +2,8 @@
  * The renderer for untrusted text, checked against a GFM parser and GitHub's reference pass
  * (test-support/markdown-inert.ts): the text stays visible as written and makes nothing live.
  */
-import { describe, expect, it } from '@jest/globals'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { clearSecrets, registerSecret } from '../src/redact.js'
 import { blockquote, codeBlock, inlineCode, inlineText } from '../src/report/markdown.js'
 import { liveMarkup, referencesIn, renderTree, visibleText } from '../test-support/markdown-inert.js'
 
@@ -168,5 +169,33 @@ describe('blockquote', () => {
 
   it('gives an empty string for blank text', () => {
     expect(blockquote('\n  \n')).toBe('')
+  })
+})
+
+describe('secrets', () => {
+  afterEach(() => clearSecrets())
+
+  // Escaping changes the text a redaction looks for (`_` becomes `&#95;`, hex runs and `://` are split),
+  // so every helper redacts first; a redaction of the finished Markdown would miss all of these.
+  const TOKEN = 'a1b2c3d4e5f6a7b8c9d0_e1f2-TOKEN'
+  const HELPERS: Array<[string, (text: string) => string]> = [
+    ['inlineText', inlineText],
+    ['inlineCode', inlineCode],
+    ['inlineCode in a table', (text) => inlineCode(text, { inTable: true })],
+    ['codeBlock', codeBlock],
+    ['blockquote', blockquote]
+  ]
+
+  it.each(HELPERS)('%s redacts before it escapes', (_name, helper) => {
+    registerSecret(TOKEN)
+    const rendered = helper(
+      `GET https://api.weixin.qq.com/wxa/x?access_token=QUERYTOKEN1 failed\n` +
+        `relay https://user:p%40ss@relay.example/ token ${TOKEN} ` +
+        `{"component_access_token":"FIELDTOKEN2"} hidden ${TOKEN.slice(0, 8)}\u0000${TOKEN.slice(8)}`
+    )
+    for (const secret of ['QUERYTOKEN1', 'p%40ss', 'user:', 'FIELDTOKEN2', TOKEN, TOKEN.slice(8)]) {
+      expect(rendered).not.toContain(secret)
+      expect(visibleText(rendered)).not.toContain(secret)
+    }
   })
 })

@@ -556,7 +556,7 @@ describe('preview comment and the upload summary', () => {
       'Scan with WeChat to open `pages/cart/cart` of `wx0123456789abcdef`, commit `0123456`.'
     )
     expect(body).toContain('| **Total** | 1.43 MB |')
-    expect(body).toContain('| Subpackage `packageA` | 293.0 KB |')
+    expect(body).toContain('| Subpackage <code>packageA</code> | 293.0 KB |')
   })
 
   it('explains a missing QR image with the fallback note', () => {

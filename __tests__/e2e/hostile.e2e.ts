@@ -139,10 +139,11 @@ writeFileSync(${JSON.stringify(envDumps)} + '/' + process.pid + '-' + threadId +
 `
     )
     run = await world.run({
-      inputs: uploadInputs(
-        project,
-        withProxyCredentials(world.servicewechat.proxyUrl, ENCODED_PROXY_PASSWORD)
-      ),
+      inputs: {
+        ...uploadInputs(project, withProxyCredentials(world.servicewechat.proxyUrl, ENCODED_PROXY_PASSWORD)),
+        // The hostile project is a copy in a temporary folder, outside the checkout.
+        'allow-paths-outside-workspace': 'true'
+      },
       ...tagPush('v1.3.0', 'c0ffee3'.padEnd(40, '0'), `Release${INJECTED}\nbody @octocat`),
       debug: true,
       env: {

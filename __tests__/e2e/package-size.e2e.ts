@@ -114,7 +114,7 @@ describe('package sizes against the base branch', () => {
     expect(comments).toHaveLength(1)
     const body = comments[0]?.body ?? ''
     expect(body).toContain('| Package | Size | Change | Budget | WeChat limit | Used |')
-    expect(body).toMatch(/\| Subpackage `packageOrder` \| [\d.]+ KB \| \+[\d.]+ KB \|/)
+    expect(body).toMatch(/\| Subpackage <code>packageOrder<\/code> \| [\d.]+ KB \| \+[\d.]+ KB \|/)
     expect(body).toMatch(
       /\| Main package \| [\d.]+ KB \| ±0 B \| 1\.0 KB \| 2\.00 MB \| ⚠️ \d+ %: over budget \|/
     )

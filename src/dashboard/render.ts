@@ -4,11 +4,10 @@
  * the body as it is and writes nothing.
  */
 import { recordedFor } from '../release/common.js'
-import { deadlineStatus } from '../release/deadline.js'
 import { isGrayActive, type TargetObservation } from '../release/model.js'
 import { nextStep } from '../release/schedule.js'
 import type { ReleaseSettings } from '../release/settings.js'
-import { countdownText } from '../release/deadline.js'
+import { countdownText, grayDeadline } from '../release/deadline.js'
 import { wasSpedUp } from '../release/review.js'
 import { formatUtc } from '../release/time.js'
 import { formatDuration, progressBar } from '../report/format.js'
@@ -152,8 +151,8 @@ function grayRows(target: DashboardTarget, obs: TargetObservation, settings: Rel
     // The schedule is the normalised input (digits, "@" and units), not text from elsewhere.
     rows.push(row('Schedule', `\`${schedule.text}\` → next: ${text}`))
   }
-  if (active && gray.startedAt !== undefined) {
-    const deadline = deadlineStatus(gray.startedAt, settings.now, settings.grayDeadlineMarginHours)
+  const deadline = active ? grayDeadline(gray, settings.now, settings.grayDeadlineMarginHours) : undefined
+  if (deadline) {
     rows.push(
       row(
         '15-day limit',

@@ -14,13 +14,17 @@ const REVIEW_PATTERN = /<!--\s*wechat-miniprogram-release:review\s+([\s\S]*?)\s*
 /** More pull requests than this are not recorded; the record says there were more. */
 export const MAX_RECORDED_PULLS = 50
 
-/** JSON inside an HTML comment: "--" and ">" would end it early, "<" could open markup. */
+/**
+ * JSON inside an HTML comment: "--" and ">" would end it early, "<" could open markup, and "#" could start
+ * the runner's `##[command]` form should the text ever reach a log.
+ */
 function hiddenJson(marker: string, value: unknown): string {
-  // All three can only occur inside JSON strings, where the escapes read back unchanged.
+  // All four can only occur inside JSON strings, where the escapes read back unchanged.
   const json = JSON.stringify(value)
     .replace(/--/g, '-\\u002d')
     .replace(/>/g, '\\u003e')
     .replace(/</g, '\\u003c')
+    .replace(/#/g, '\\u0023')
   return `<!-- ${marker} ${json} -->`
 }
 

@@ -36,8 +36,8 @@ import {
 import { embedRecorded, embedRecordedReview } from '../release/recorded.js'
 import { formatUtc } from '../release/time.js'
 import { redact } from '../redact.js'
-import { code, progressBar, shortTitle, table } from './format.js'
-import { inlineText } from './markdown.js'
+import { progressBar, shortTitle, table } from './format.js'
+import { inlineCode, inlineText } from './markdown.js'
 
 export const REVIEW_CHECK = 'WeChat review'
 export const GRAY_CHECK = 'WeChat gray release'
@@ -119,7 +119,7 @@ export function renderReviewCheck(appid: string, state: ReviewCheckState, runUrl
   const { review } = state
   const version = review.userVersion ?? 'a version WeChat does not name'
   const shown = inlineText(version)
-  const subject = `Version **${shown}** of ${code(appid)}`
+  const subject = `Version **${shown}** of ${inlineCode(appid)}`
   const audit = review.auditId !== undefined ? `audit ${review.auditId}` : 'audit id not given by WeChat'
   const submitted = review.submittedAt !== undefined ? `, submitted ${formatUtc(review.submittedAt)}` : ''
   let status: CheckStatus = 'completed'
@@ -133,7 +133,7 @@ export function renderReviewCheck(appid: string, state: ReviewCheckState, runUrl
       summary.push(
         state.uploadedOnly
           ? `${subject} was uploaded. Submit it for review in the WeChat console (route: none); this check does not follow that review.`
-          : `No review of ${code(appid)} is known to WeChat yet.`
+          : `No review of ${inlineCode(appid)} is known to WeChat yet.`
       )
       break
     case 'under_review':
@@ -176,7 +176,7 @@ export function renderReviewCheck(appid: string, state: ReviewCheckState, runUrl
       } else if (review.userVersion !== undefined) {
         summary.push(
           '',
-          `Release it with ${code('command: release')} and version ${shown}, or start a gray release with ${code('command: gray')}.`
+          `Release it with ${inlineCode('command: release')} and version ${shown}, or start a gray release with ${inlineCode('command: gray')}.`
         )
       }
       break
@@ -196,13 +196,13 @@ export function renderReviewCheck(appid: string, state: ReviewCheckState, runUrl
       }
       summary.push(
         '',
-        `Fix the problem and submit again; ${code('feedback')} and ${code('feedback-media')} reach the reviewer only on a resubmission after a rejection.`
+        `Fix the problem and submit again; ${inlineCode('feedback')} and ${inlineCode('feedback-media')} reach the reviewer only on a resubmission after a rejection.`
       )
       break
     }
     case 'withdrawn':
       title = `Withdrawn: ${version}`
-      summary.push(`The review of version **${shown}** of ${code(appid)} was withdrawn (${audit}).`)
+      summary.push(`The review of version **${shown}** of ${inlineCode(appid)} was withdrawn (${audit}).`)
       break
   }
 
@@ -210,7 +210,7 @@ export function renderReviewCheck(appid: string, state: ReviewCheckState, runUrl
     ['Mini program', 'Version', 'Audit id', 'Status', 'Submitted'],
     [
       [
-        code(appid),
+        inlineCode(appid),
         review.userVersion !== undefined ? inlineText(review.userVersion) : undefined,
         review.auditId,
         reviewStatusText(review.status),
@@ -323,7 +323,7 @@ export function renderGrayCheck(
     if (state.halted) summary.push('', inlineText(state.halted))
   } else {
     title = 'No gray release'
-    summary.push(`${code(appid)} has no gray release plan.`)
+    summary.push(`${inlineCode(appid)} has no gray release plan.`)
   }
 
   summary.push('', progressBar(active ? gray.percentage : gray.status === 'finished' ? 100 : 0))
@@ -343,7 +343,7 @@ export function renderGrayCheck(
   if (state.health && !state.health.pass) summary.push('', inlineText(state.health.reason))
 
   const rows: Array<[string, string | number | undefined]> = [
-    ['Mini program', code(appid)],
+    ['Mini program', inlineCode(appid)],
     ['Version', shown],
     ['Percentage', `${gray.percentage} %`],
     [
@@ -362,7 +362,7 @@ export function renderGrayCheck(
     rows.push(['Days left of 15', `${state.deadline.daysLeft}`])
     rows.push(['Released to everyone by WeChat at', formatUtc(state.deadline.endsAt)])
   }
-  if (state.schedule) rows.push(['Schedule', code(state.schedule)])
+  if (state.schedule) rows.push(['Schedule', inlineCode(state.schedule)])
   const text: string[] = [
     table(
       ['', ''],
@@ -377,7 +377,7 @@ export function renderGrayCheck(
       '',
       table(
         ['WeChat ID', 'Outcome'],
-        state.whitelist.map((entry) => [code(entry.wechatid), entry.outcome ?? 'pending'])
+        state.whitelist.map((entry) => [inlineCode(entry.wechatid), entry.outcome ?? 'pending'])
       )
     )
   }

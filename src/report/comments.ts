@@ -6,8 +6,7 @@
  */
 import type { ReleaseStage } from '../release/outcome.js'
 import { redact } from '../redact.js'
-import { code } from './format.js'
-import { inlineText } from './markdown.js'
+import { inlineCode, inlineText } from './markdown.js'
 
 /** The sticky comment's key: one comment per pull request and mini program. */
 export function releaseCommentKey(appid: string): string {
@@ -37,9 +36,9 @@ const STAGE_LINE: Record<ReleaseStage, string> = {
 export function renderReleaseComment(input: ReleaseCommentInput): string {
   const version = inlineText(input.version)
   const lines = [
-    `### WeChat mini program ${code(input.appid)}: version ${version}`,
+    `### WeChat mini program ${inlineCode(input.appid)}: version ${version}`,
     '',
-    `This pull request is part of version **${version}**${input.commit ? ` (commit ${code(input.commit.slice(0, 7))})` : ''}.`,
+    `This pull request is part of version **${version}**${input.commit ? ` (commit ${inlineCode(input.commit.slice(0, 7))})` : ''}.`,
     '',
     STAGE_LINE[input.stage]
   ]

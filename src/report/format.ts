@@ -40,18 +40,6 @@ export function cell(text: string | number | undefined): string {
   return String(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')
 }
 
-/**
- * Inline code for the action's own identifiers (appids, input names, commands): one line, delimited by a
- * backtick run longer than any inside. Untrusted text goes through markdown.ts instead.
- */
-export function code(text: string): string {
-  const flat = text.replace(/\s+/g, ' ')
-  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((match) => match[0].length))
-  const ticks = '`'.repeat(longest + 1)
-  const padded = flat.startsWith('`') || flat.endsWith('`') ? ` ${flat} ` : flat
-  return `${ticks}${padded}${ticks}`
-}
-
 export function table(header: string[], rows: Array<Array<string | number | undefined>>): string {
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`]
   for (const row of rows) lines.push(`| ${row.map(cell).join(' | ')} |`)

@@ -14,7 +14,12 @@
  * Markdown and HTML syntax characters become character references, which CommonMark never reads as
  * structure (spec 0.31, "Entity and numeric character references") and which also decode inside raw
  * HTML blocks such as `<details>`.
+ *
+ * Each helper redacts the text before it escapes anything: escaping turns `access_token=` into
+ * `access&#95;token=` and breaks hex runs and `://` apart, so a token or a URL's userinfo would no longer
+ * be recognised by a redaction of the finished Markdown.
  */
+import { redact } from '../redact.js'
 
 const ZWSP = '\u200B'
 
@@ -64,11 +69,17 @@ function asText(text: unknown): string {
   return text === undefined || text === null ? '' : String(text)
 }
 
+/**
+ * Redacts secrets and URL userinfo once the controls are gone (none hidden inside a secret can keep it from
+ * being found) and before anything is escaped.
+ */
+function redacted(text: string): string {
+  return redact(withoutControls(text))
+}
+
 /** One line: every line break and tab becomes a space, runs of white space one space, no controls. */
 function oneLine(text: unknown): string {
-  return withoutControls(asText(text).replace(LINE_BREAK, ' ').replace(/\t/g, ' '))
-    .replace(/\s+/g, ' ')
-    .trim()
+  return redacted(asText(text).replace(LINE_BREAK, ' ').replace(/\t/g, ' ')).replace(/\s+/g, ' ').trim()
 }
 
 /** Breaks every pattern GitHub links after rendering, keeping the visible text. */
@@ -149,7 +160,7 @@ export function inlineCode(text: unknown, options: InlineCodeOptions = {}): stri
  * line ends an HTML block), and a `</details>` inside it stays text.
  */
 export function codeBlock(text: unknown, lang = ''): string {
-  const body = withoutControls(asText(text).replace(/\r\n?/g, '\n')).replace(/\n+$/, '')
+  const body = redacted(asText(text).replace(/\r\n?/g, '\n')).replace(/\n+$/, '')
   const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1))
   const info = /^[A-Za-z0-9_+.-]{1,30}$/.test(lang) ? lang : ''
   return `\n\n${fence}${info}\n${body}\n${fence}\n`
@@ -160,7 +171,7 @@ export function codeBlock(text: unknown, lang = ''): string {
  * keeping the line breaks. Blank lines stay blank lines of the quote. Returns '' for blank text.
  */
 export function blockquote(text: unknown): string {
-  const lines = asText(text).replace(/\r\n?/g, '\n').split('\n')
+  const lines = redact(asText(text).replace(/\r\n?/g, '\n')).split('\n')
   while (lines.length > 0 && !lines[lines.length - 1]?.trim()) lines.pop()
   while (lines.length > 0 && !lines[0]?.trim()) lines.shift()
   if (lines.length === 0) return ''

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { formatBytes } from './format.js'
+import { inlineCode } from './markdown.js'
 
 export const MIB = 1024 * 1024
 /** WeChat's limit for the main package and for each subpackage. */
@@ -195,25 +196,19 @@ export function evaluateSizes(
 
 // ---- rendering ----------------------------------------------------------------------------------------
 
-/** Untrusted text (a folder name, a branch name) as inline code: it cannot end the span or a table cell. */
-export function inlineCode(text: string): string {
-  const flat = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|')
-  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((match) => match[0].length))
-  const fence = '`'.repeat(longest + 1)
-  const padded = flat.startsWith('`') || flat.endsWith('`') ? ` ${flat} ` : flat
-  return `${fence}${padded}${fence}`
-}
+/** Folder names are untrusted: in a table cell a `|` would end the cell even inside a code span. */
+const IN_TABLE = { inTable: true }
 
 function rowLabel(row: SizeRow): string {
   switch (row.kind) {
     case 'main':
       return 'Main package'
     case 'subpackage':
-      return `Subpackage ${inlineCode(row.name ?? '')}`
+      return `Subpackage ${inlineCode(row.name, IN_TABLE)}`
     case 'total':
       return '**Total**'
     case 'plugin':
-      return `Plugin ${inlineCode(row.name ?? '')}`
+      return `Plugin ${inlineCode(row.name, IN_TABLE)}`
   }
 }
 

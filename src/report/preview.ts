@@ -1,6 +1,7 @@
 /** Reports of preview and upload: the sticky PR comment with the QR code and sizes, and the upload summary. */
 import { redact } from '../redact.js'
-import { code, formatDuration, table } from './format.js'
+import { formatDuration, table } from './format.js'
+import { inlineCode, inlineText } from './markdown.js'
 import { evaluateSizes, renderSizeReport, type PackageSizes, type SizeReport } from './package-size.js'
 
 export type { PackageSizes } from './package-size.js'
@@ -25,20 +26,20 @@ export interface PreviewCommentInput {
 export function renderPreviewComment(input: PreviewCommentInput): string {
   const lines = ['### 📱 WeChat preview', '']
   const what = [
-    input.appid ? `${code(input.appid)}` : 'the mini program',
-    input.version ? `version ${input.version}` : '',
-    `commit ${code(input.commit.slice(0, 7))}`
+    input.appid ? `${inlineCode(input.appid)}` : 'the mini program',
+    input.version ? `version ${inlineText(input.version)}` : '',
+    `commit ${inlineCode(input.commit.slice(0, 7))}`
   ]
     .filter(Boolean)
     .join(', ')
   if (input.qrImageUrl) {
     lines.push(`<img src="${input.qrImageUrl}" alt="Preview QR code" width="200">`, '')
     lines.push(
-      `Scan with WeChat to open ${input.pagePath ? code(input.pagePath) : 'the home page'} of ${what}.`
+      `Scan with WeChat to open ${input.pagePath ? inlineCode(input.pagePath) : 'the home page'} of ${what}.`
     )
   } else {
     lines.push(
-      `The preview of ${what} is built${input.pagePath ? `; it opens ${code(input.pagePath)}` : ''}.`
+      `The preview of ${what} is built${input.pagePath ? `; it opens ${inlineCode(input.pagePath)}` : ''}.`
     )
     lines.push(
       '',
@@ -47,7 +48,7 @@ export function renderPreviewComment(input: PreviewCommentInput): string {
         : 'No QR code image was produced.'
     )
   }
-  if (input.fallbackNote) lines.push('', `> ⚠️ ${input.fallbackNote}`)
+  if (input.fallbackNote) lines.push('', `> ⚠️ ${inlineText(input.fallbackNote)}`)
   const sizes = input.sizeReport ?? evaluateSizes(input.sizes)
   lines.push('', '**Package sizes**', '', renderSizeReport(sizes), '', `[Workflow run](${input.runUrl})`)
   return redact(lines.join('\n'))
@@ -71,17 +72,17 @@ export interface UploadSummaryInput {
 export function renderUploadSummary(input: UploadSummaryInput): string {
   const { result } = input
   const rows: Array<[string, string | number | undefined]> = [
-    ['Mini program', result.appid],
-    ['Version', result.version],
-    ['Description', result.description],
+    ['Mini program', inlineCode(result.appid)],
+    ['Version', inlineText(result.version)],
+    ['Description', result.description === undefined ? undefined : inlineText(result.description)],
     ['Robot', result.robot],
-    ['Commit', input.commit.slice(0, 7)],
+    ['Commit', inlineCode(input.commit.slice(0, 7))],
     ['Took', result.durationMs !== undefined ? formatDuration(result.durationMs / 1000) : undefined]
   ]
   const lines = [
     '## WeChat mini program: upload',
     '',
-    `Uploaded version **${result.version}** of ${code(result.appid)}.`,
+    `Uploaded version **${inlineText(result.version)}** of ${inlineCode(result.appid)}.`,
     '',
     table(
       ['', ''],

@@ -16,8 +16,8 @@ import {
 } from '../release/model.js'
 import { redact } from '../redact.js'
 import { renderCheck, type RenderedCheck } from './checks.js'
-import { code, progressBar, table } from './format.js'
-import { inlineText } from './markdown.js'
+import { progressBar, table } from './format.js'
+import { inlineCode, inlineText } from './markdown.js'
 
 /** One target as the run reports it. */
 export interface TargetReport {
@@ -66,7 +66,7 @@ export function renderFanOutTable(reports: TargetReport[]): string {
     table(
       ['Mini program', 'Version', 'Review', 'Gray', 'Online', 'Result', 'Message'],
       reports.map(({ decision, outputs }) => [
-        code(decision.target),
+        inlineCode(decision.target),
         optionalText(outputs.version),
         reviewCell(outputs),
         grayCell(outputs),
@@ -151,7 +151,7 @@ function messageLine(outputs: Partial<TargetOutputs>): string | undefined {
 
 function targetSection(report: TargetReport, single: boolean, targetCount: number): string[] {
   const { decision, run, outputs } = report
-  const lines = [`### ${code(decision.target)}`, '']
+  const lines = [`### ${inlineCode(decision.target)}`, '']
   if (single) {
     lines.push(
       table(
