@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto'
 import { grayVersionOf } from '../release/common.js'
-import { deadlineStatus } from '../release/deadline.js'
+import { grayDeadline } from '../release/deadline.js'
 import { isGrayActive, type TargetObservation } from '../release/model.js'
 import { finishedByWeChat } from '../release/sync.js'
 import { formatUtc } from '../release/time.js'
@@ -197,8 +197,8 @@ export function detectTransitions(
     if (before?.deadlineNoticePlan !== undefined && before.deadlineNoticePlan === startedAt) {
       snapshot.deadlineNoticePlan = before.deadlineNoticePlan
     } else if (active) {
-      const deadline = deadlineStatus(startedAt, now, 24)
-      if (deadline.remainingSeconds > 0 && deadline.remainingSeconds <= DEADLINE_NOTICE_SECONDS) {
+      const deadline = grayDeadline(obs.gray, now, 24)
+      if (deadline && deadline.remainingSeconds > 0 && deadline.remainingSeconds <= DEADLINE_NOTICE_SECONDS) {
         snapshot.deadlineNoticePlan = startedAt
         if (!baseline) {
           const version = grayVersionOf(obs)
