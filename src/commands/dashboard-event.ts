@@ -230,13 +230,13 @@ class TickRun {
       ...realTime
     }
     const commits = new CommitFinder(this.github, this.context.sha, undefined)
-    const settings = releaseSettings(pipeline, this.wechat().now())
-    const targets = await observeForDashboard(pipeline, this.configured, commits, settings)
+    const gate = releaseSettings(pipeline, this.wechat().now())
+    const { targets, now } = await observeForDashboard(pipeline, this.configured, commits, gate)
     // The issue as it is now: the body the person's edit left, which the new render replaces.
     const issue = (await this.github.getIssue(this.issue.number)) ?? this.issue
     return updateDashboard(pipeline, {
       targets,
-      settings: releaseSettings(pipeline, this.wechat().now()),
+      settings: releaseSettings(pipeline, now),
       newOperations: operations,
       issue
     })

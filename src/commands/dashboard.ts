@@ -142,9 +142,16 @@ export async function updateDashboard(pipeline: Pipeline, update: DashboardUpdat
   }
 }
 
+/** A target as the dashboard shows it, and when WeChat was read for it. */
+interface View {
+  target: DashboardTarget
+  at?: number
+}
+
 /**
  * The dashboard after a pipeline run: a target this run changed (a WeChat write, a check run and with it
- * a record) is observed again, as the next run will see it; the others are shown as observed.
+ * a record) is observed again, as the next run will see it; the others are shown as observed. The body is
+ * rendered at the time WeChat was last read, as the next run renders it at the time it reads WeChat.
  */
 export async function refreshDashboard(
   pipeline: Pipeline,
@@ -155,13 +162,21 @@ export async function refreshDashboard(
   settingsAt: (now: number) => ReleaseSettings
 ): Promise<string[]> {
   if (!keepsDashboard(pipeline)) return []
-  const settings = settingsAt(pipeline.client.now())
-  const views: DashboardTarget[] = []
+  const gate = settingsAt(pipeline.client.now())
+  const views: View[] = []
   for (const [index, appid] of targets.entries()) {
     const changed = changedTargets.has(appid)
-    views.push(await viewAfter(pipeline, appid, outcomes[index], changed, targets.length, commits, settings))
+    views.push(await viewAfter(pipeline, appid, outcomes[index], changed, targets.length, commits, gate))
   }
-  return updateDashboard(pipeline, { targets: views, settings })
+  return updateDashboard(pipeline, {
+    targets: views.map((view) => view.target),
+    settings: settingsAt(latest(views) ?? pipeline.client.now())
+  })
+}
+
+function latest(views: View[]): number | undefined {
+  const times = views.flatMap((view) => (view.at === undefined ? [] : [view.at]))
+  return times.length > 0 ? Math.max(...times) : undefined
 }
 
 async function viewAfter(
@@ -172,34 +187,45 @@ async function viewAfter(
   targetCount: number,
   commits: CommitFinder,
   settings: ReleaseSettings
-): Promise<DashboardTarget> {
+): Promise<View> {
   const observed = outcome?.observation
-  if (!outcome || !observed) return { appid, error: outcome?.run.error ?? 'not observed in this run' }
+  if (!outcome || !observed) {
+    return { target: { appid, error: outcome?.run.error ?? 'not observed in this run' } }
+  }
   const { run } = outcome
   const changed = run.status !== 'dry-run' && (run.writesMade > 0 || run.status === 'failed' || checkChanged)
-  if (!changed) return dashboardTarget(observed, settings, outcome.decision)
+  if (!changed) {
+    return {
+      target: dashboardTarget(observed, settings, outcome.decision),
+      ...(outcome.observedAt !== undefined ? { at: outcome.observedAt } : {})
+    }
+  }
   try {
     const again = await observeFully(pipeline, appid, targetCount, commits, {})
-    return dashboardTarget(again, settings, outcome.decision)
+    return { target: dashboardTarget(again.observation, settings, outcome.decision), at: again.now }
   } catch (error) {
-    return { appid, error: errorMessage(error) }
+    return { target: { appid, error: errorMessage(error) } }
   }
 }
 
-/** Every configured target observed now, for a dashboard rendered outside a pipeline run (a tick's). */
+/**
+ * Every configured target observed now, for a dashboard rendered outside a pipeline run (a tick's), and
+ * the time WeChat was last read.
+ */
 export async function observeForDashboard(
   pipeline: Pipeline,
   targets: string[],
   commits: CommitFinder,
   settings: ReleaseSettings
-): Promise<DashboardTarget[]> {
-  const views: DashboardTarget[] = []
+): Promise<{ targets: DashboardTarget[]; now: number }> {
+  const views: View[] = []
   for (const appid of targets) {
     try {
-      views.push(dashboardTarget(await observeFully(pipeline, appid, targets.length, commits, {}), settings))
+      const { observation, now } = await observeFully(pipeline, appid, targets.length, commits, {})
+      views.push({ target: dashboardTarget(observation, settings), at: now })
     } catch (error) {
-      views.push({ appid, error: errorMessage(error) })
+      views.push({ target: { appid, error: errorMessage(error) } })
     }
   }
-  return views
+  return { targets: views.map((view) => view.target), now: latest(views) ?? pipeline.client.now() }
 }

@@ -52,13 +52,19 @@ async function readRecords(
   }
 }
 
+export interface Observed {
+  observation: TargetObservation
+  /** Unix seconds by WeChat's clock, taken right after its replies (the GitHub reads after them do not move it). */
+  now: number
+}
+
 export async function observeFully(
   pipeline: Pipeline,
   appid: string,
   targetCount: number,
   commits: CommitFinder,
   needs: ObserveNeeds
-): Promise<TargetObservation> {
+): Promise<Observed> {
   const { client, inputs } = pipeline
   const observation = resolveVersionNames(await observeTarget(client, appid, needs))
   commits.remember(observation.review.userVersion, observation.review.description)
@@ -69,10 +75,11 @@ export async function observeFully(
     const history = await observeRollbackTargets(client, observation)
     if (history) observation.history = history
   }
+  const now = wechatNow(client)
   await readRecords(pipeline, commits, observation, targetCount)
   if (inputs.healthGate && isGrayActive(observation.gray)) {
-    const health = await observeHealth(client, observation, grayVersionOf(observation), wechatNow(client))
+    const health = await observeHealth(client, observation, grayVersionOf(observation), now)
     if (health) observation.jsErrors = health
   }
-  return observation
+  return { observation, now }
 }

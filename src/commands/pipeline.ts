@@ -25,7 +25,6 @@ import { refreshDashboard } from './dashboard.js'
 import { observeFully } from './observation.js'
 import { publish, type TargetOutcome } from './publish.js'
 import type { CommandResult } from './types.js'
-import { wechatNow } from './wechat.js'
 
 export interface Pipeline {
   inputs: Inputs
@@ -123,17 +122,17 @@ async function runTarget(
   commits: CommitFinder
 ): Promise<TargetOutcome> {
   const { inputs } = pipeline
-  const observation = await observeFully(pipeline, appid, targetCount, commits, {
+  const { observation, now } = await observeFully(pipeline, appid, targetCount, commits, {
     history: pipeline.command === 'rollback',
     quota: pipeline.command === 'submit' || pipeline.command === 'speedup',
     categories: pipeline.command === 'submit' && inputs.route !== 'none' && !inputs.reviewItems?.length
   })
-  const settings = releaseSettings(pipeline, wechatNow(pipeline.client))
+  const settings = releaseSettings(pipeline, now)
   const guarded = pipeline.guard?.(observation, settings)
   if (guarded) {
     log.warning(`${appid}: ${guarded}`)
     const decision = refusal(observation, settings, guarded)
-    return { decision, run: { target: appid, status: 'done', writesMade: 0 }, observation }
+    return { decision, run: { target: appid, status: 'done', writesMade: 0 }, observation, observedAt: now }
   }
   if (pipeline.command === 'rollback' && !settings.rollbackTo)
     await guardRollbackRerun(pipeline, observation, settings)
@@ -142,10 +141,15 @@ async function runTarget(
     : decide(observation, settings)
   if (planned.refused) {
     log.warning(`${appid}: ${planned.refused}`)
-    return { decision: planned, run: { target: appid, status: 'done', writesMade: 0 }, observation }
+    return {
+      decision: planned,
+      run: { target: appid, status: 'done', writesMade: 0 },
+      observation,
+      observedAt: now
+    }
   }
   const { decision, run } = await act(pipeline, observation, settings, planned, commits)
-  return { decision, run, observation }
+  return { decision, run, observation, observedAt: now }
 }
 
 function failedDecision(appid: string, message: string): Decision {

@@ -76,6 +76,8 @@ export interface TargetOutcome {
   decision: Decision
   run: TargetReport['run']
   observation?: TargetObservation
+  /** When WeChat was observed (unix seconds, WeChat's clock). */
+  observedAt?: number
 }
 
 export async function publish(
