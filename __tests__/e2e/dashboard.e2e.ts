@@ -272,6 +272,18 @@ describe('refused ticks change nothing in WeChat and are answered', () => {
     )
   })
 
+  it("a command this workflow's inputs do not allow (no platform credentials): refused before WeChat is called", async () => {
+    forgetLogs()
+    const readOnly = { 'token-url': '', 'token-url-secret': '', appsecret: 'appsecret-for-tests-0123456789' }
+    const run = await onEdit(tick('alice', 'gray-to', 20), readOnly)
+    expectSuccess(run)
+    expect(world.emulator.control.requests()).toEqual([])
+    expect(gray()?.percentage).toBe(10)
+    expect(lastComment(dashboard().number)).toContain(
+      'this workflow&#39;s inputs do not allow it: Input &quot;token-url&quot;: command &quot;gray&quot; needs third-party platform credentials'
+    )
+  })
+
   it('an issue someone else opened with the same marker and boxes: refused, answered there', async () => {
     const copy = world.github.openIssue({
       title: 'WeChat release dashboard',
@@ -296,7 +308,30 @@ describe('refused ticks change nothing in WeChat and are answered', () => {
   })
 })
 
-describe('edits that start nothing', () => {
+describe('events that start nothing', () => {
+  it('another issues event (opened) exits 0 with a log line', async () => {
+    const issue = dashboard()
+    const edited = world.github.editIssueAsUser(issue.number, 'alice', issue.body ?? '')
+    const opened = validateWebhookPayload('issues', 'opened', {
+      action: 'opened',
+      issue: edited.issue,
+      repository: edited.repository,
+      sender: edited.sender
+    })
+    forgetLogs()
+    const run = await world.run({
+      inputs: inputs(),
+      eventName: 'issues',
+      ref: 'refs/heads/main',
+      sha: MAIN,
+      payload: opened
+    })
+    expectSuccess(run)
+    expect(run.stdout).toContain(`Issue #${issue.number} was opened; only an edit of the release dashboard`)
+    expect(world.github.requests()).toEqual([])
+    expect(world.emulator.control.requests()).toEqual([])
+  })
+
   it("the action's own edit, and an edit that ticks no box, exit 0 without a write", async () => {
     const issue = dashboard()
     forgetLogs()
