@@ -254,6 +254,54 @@ describe('the body', () => {
     expect(later.transitions).toEqual([])
   })
 
+  it("counts down to the plan's end as WeChat reports it (default_finish_timestamp), else 15 days", () => {
+    const ending = inGray(5)
+    ending.gray.endsAt = T0 + 10 * DAY
+    expect(render([{ appid: APP, observation: ending }]).body).toContain(
+      '| **15-day limit** | 7 days left of the 15-day limit (WeChat releases to everyone at 2026-01-11 00:00 UTC)'
+    )
+    // At its very start a plan has all 15 days, and a second later 14 whole days.
+    expect(render([{ appid: APP, observation: inGray(5) }], undefined, T0).body).toContain('15 days left')
+    expect(render([{ appid: APP, observation: inGray(5) }], undefined, T0 + 1).body).toContain('14 days left')
+  })
+
+  it('announces the last 24 h before the end WeChat reports, not before day 15', () => {
+    const ending = inGray(5)
+    ending.gray.endsAt = T0 + 10 * DAY
+    const start = render([{ appid: APP, observation: ending }])
+    const late = render([{ appid: APP, observation: ending }], start.state, T0 + 9 * DAY + 12 * HOUR)
+    expect(late.transitions.map((transition) => transition.kind)).toEqual(['deadline-24h'])
+    expect(renderNotification(late.transitions[0]!)).toContain('at 2026-01-11 00:00 UTC')
+  })
+
+  it('offers no box when the workflow cannot act on WeChat, and says why', () => {
+    const { body, controls } = renderDashboard({
+      targets: [{ appid: APP, observation: inGray(5) }],
+      settings,
+      runUrl: RUN_URL,
+      controlPermission: 'maintain',
+      previous: undefined,
+      noControls: 'No controls: read-only.'
+    })
+    expect(controls).toEqual([])
+    expect(parseBoxes(body)).toEqual([])
+    expect(body).toContain('_No controls: read-only._')
+  })
+
+  it('stays within a smaller limit when asked, keeping the hidden state', () => {
+    const { body: full } = render([{ appid: APP, observation: inGray(5) }])
+    const { body, state } = renderDashboard({
+      targets: [{ appid: APP, observation: inGray(5) }],
+      settings,
+      runUrl: RUN_URL,
+      controlPermission: 'maintain',
+      previous: undefined,
+      limit: full.length - 10
+    })
+    expect(body.length).toBeLessThanOrEqual(full.length - 10)
+    expect(parseState(body)).toEqual(state)
+  })
+
   it('gives the next step a due time once the step in force is recorded', () => {
     const obs = inGray(5, {
       recorded: { version: '1.2.3', stepIndex: 1, percentage: 5, stepTakenAt: T0 + 2 * DAY + 12 * HOUR }

@@ -45,8 +45,17 @@ describe('readInputs: defaults', () => {
       prComment: true,
       dryRun: false,
       qrcodeBranch: 'wechat-qrcodes',
-      deploymentEnvironment: 'wechat'
+      deploymentEnvironment: 'wechat',
+      dashboard: true,
+      controlPermission: 'maintain'
     })
+  })
+
+  it('reads the dashboard inputs', () => {
+    expect(read({ command: 'sync', ...platform, dashboard: 'false' }).dashboard).toBe(false)
+    expect(read({ command: 'sync', ...platform, 'control-permission': 'admin' }).controlPermission).toBe(
+      'admin'
+    )
   })
 
   it('strips a leading v from version and rollback-to', () => {
@@ -533,6 +542,13 @@ const badInputs: Array<[string, Values, string, RegExp]> = [
   ],
   ['dry-run value', { command: 'sync', ...platform, 'dry-run': 'maybe' }, 'dry-run', /true or false/],
   ['check-runs value', { command: 'sync', ...platform, 'check-runs': '1' }, 'check-runs', /true or false/],
+  [
+    'control-permission below write (everyone reads a public repository)',
+    { command: 'sync', ...platform, 'control-permission': 'read' },
+    'control-permission',
+    /must be one of write, maintain, admin, got "read"/
+  ],
+  ['dashboard value', { command: 'sync', ...platform, dashboard: 'yes' }, 'dashboard', /true or false/],
   [
     'rollback-to shape',
     { command: 'rollback', ...platform, 'rollback-to': 'last one' },

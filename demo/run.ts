@@ -3,7 +3,8 @@
  * the WeChat emulator and the fake GitHub, as a newcomer's first look at the product.
  *
  * PR preview → tag v1.1.0 submit (1.0.0 is online) → review approved → sync → gray to a whitelist and 5 %
- * → a gray schedule advanced over simulated days → full release → rollback.
+ * → a gray schedule advanced over simulated days → a maintainer ticks "50 %" in the release dashboard → full
+ * release → rollback.
  *
  * Each step prints what a user would see on GitHub and is checked against what it should have done; the
  * full record goes to demo-report.md. Exits 1 when any step misbehaved. The story goes on after a failed
@@ -36,6 +37,8 @@ const HOUR = 3600
 const DAY = 24 * HOUR
 const SCHEDULE = '5, 20@24h, 50@24h, 100@24h'
 const REPORT_FILE = 'demo-report.md'
+/** A maintainer of the repository, who ticks a box of the release dashboard. */
+const MAINTAINER = 'alice'
 const GRAY_PLAN_STATUS: Record<number, string> = {
   0: 'initial',
   1: 'running',
@@ -111,6 +114,27 @@ function describeWeChat(demo: Demo): string {
     `experience members ${state.testers.map((tester) => tester.wechatid ?? tester.userstr).join(', ') || 'none'}`,
     `clock day ${day.toFixed(day % 1 === 0 ? 0 : 2)}`
   ].join(' · ')
+}
+
+/** The action's release dashboard issue. */
+function dashboardIssue(world: World) {
+  return world.github.state.issues.find(
+    (issue) => issue.labels.includes('wechat-release') && issue.user.login === 'github-actions[bot]'
+  )
+}
+
+/** The dashboard's body with the box of `control` (and `percent`) ticked, as a person ticks it on GitHub. */
+function withBoxTicked(body: string, control: string, percent: number): string {
+  const lines = body.split('\n')
+  const index = lines.findIndex(
+    (line) =>
+      line.startsWith('- [ ] ') &&
+      line.includes(`control=${control}&`) &&
+      line.includes(`&percent=${percent}&`)
+  )
+  if (index < 0) throw new Error(`the dashboard offers no "${control} ${percent} %" box`)
+  lines[index] = lines[index]!.replace('- [ ] ', '- [x] ')
+  return lines.join('\n')
 }
 
 function checkRunsNamed(world: World, name: string, sha: string) {
@@ -299,6 +323,16 @@ function storyline(demo: Demo): Array<() => StepPlan> {
         expect.equal(run.outputs.version, '1.1.0', 'output version')
         expect.equal(reviewCheck()[0]?.status, 'completed', 'review check status')
         expect.equal(reviewCheck()[0]?.conclusion, 'success', 'review check conclusion')
+        const body = dashboardIssue(world)?.body ?? ''
+        expect.that(body.includes('✅ Approved **1.1.0**'), 'the release dashboard shows the approval')
+        expect.that(
+          body.includes('- [ ] ') && body.includes('Release **1.1.0** to everyone'),
+          'the release dashboard offers to release 1.1.0'
+        )
+        const notice = world.github.state.comments.find((comment) =>
+          comment.body.startsWith('✅ WeChat approved **1.1.0**')
+        )
+        expect.that(notice !== undefined, 'the dashboard announces the approval in a comment')
       }
     }),
     () => ({
@@ -340,9 +374,41 @@ function storyline(demo: Demo): Array<() => StepPlan> {
       }
     }),
     scheduleStep(1, 20),
-    scheduleStep(2, 50),
+    () => {
+      const issue = dashboardIssue(world)
+      if (!issue) throw new Error('no release dashboard issue')
+      // The person's edit in GitHub's UI; GitHub starts the dashboard workflow with this payload.
+      const payload = world.github.editIssueAsUser(
+        issue.number,
+        MAINTAINER,
+        withBoxTicked(issue.body ?? '', 'gray-to', 50)
+      )
+      return {
+        title: `Release dashboard: ${MAINTAINER} (maintain) ticks "Gray-release 1.1.0 to 50 % of users" without waiting for the schedule`,
+        meanwhile: { note: '2 hours pass', apply: () => world.emulator.control.advance(2 * HOUR) },
+        eventName: 'issues',
+        ...onDefaultBranch,
+        payload,
+        inputs: { command: 'sync', ...platform, appid: APP, 'gray-schedule': SCHEDULE },
+        expect: (run, _changes, expect) => {
+          expect.equal(runningGrayPercent(world), 50, 'gray percentage on WeChat')
+          expect.equal(run.outputs['gray-percentage'], '50', 'output gray-percentage')
+          const body = dashboardIssue(world)?.body ?? ''
+          expect.that(!body.includes('- [x]'), 'the ticked box is unticked again')
+          expect.that(
+            body.includes(`| ${MAINTAINER} | Gray-release **1.1.0** to 50 % of users`),
+            'the operation is logged in the dashboard'
+          )
+          const answer = world.github.state.comments.at(-1)?.body ?? ''
+          expect.that(
+            answer.startsWith(`@${MAINTAINER} ✅ Done: Gray-release **1.1.0** to 50 % of users`),
+            `the answer mentions ${MAINTAINER} (${answer.split('\n')[0] ?? ''})`
+          )
+        }
+      }
+    },
     () => ({
-      title: "Day 3: the schedule's last step (100 %) is a full release of 1.1.0",
+      title: "Day 2: the schedule's last step (100 %), 24 h after the tick, is a full release of 1.1.0",
       meanwhile: { note: '24 hours pass', apply: () => world.emulator.control.advance(DAY) },
       ...sync({ 'gray-schedule': SCHEDULE }),
       expect: (_run, changes, expect) => {
@@ -415,6 +481,7 @@ async function main(): Promise<number> {
     world.github.addCommit(TAG_COMMIT, 'Release 1.1.0: the order page')
     world.github.addTag('v1.1.0', TAG_COMMIT)
     world.emulator.control.setOnline(APP, '1.0.0')
+    world.github.setRole(MAINTAINER, 'maintain')
     console.log(
       `WeChat emulator ${world.emulator.url} · fake GitHub ${world.github.url} · ${APP} has 1.0.0 online`
     )

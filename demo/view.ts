@@ -8,7 +8,8 @@ import type {
   FakeComment,
   FakeDeployment,
   FakeDeploymentStatus,
-  FakeGitHub
+  FakeGitHub,
+  FakeIssue
 } from '../test-support/fake-github.js'
 import type { ActionRun } from '../test-support/run-action.js'
 
@@ -16,6 +17,8 @@ import type { ActionRun } from '../test-support/run-action.js'
 export interface GitHubSnapshot {
   checkRuns: Map<number, string>
   comments: Map<number, string>
+  /** Issues (not pull requests), by number: the release dashboard. */
+  issues: Map<number, string>
   deployments: Map<number, string>
   deploymentStatuses: Map<number, string>
 }
@@ -23,6 +26,7 @@ export interface GitHubSnapshot {
 export interface GitHubChanges {
   checkRuns: Array<FakeCheckRun & { change: 'created' | 'updated' }>
   comments: Array<FakeComment & { change: 'created' | 'updated' }>
+  issues: Array<FakeIssue & { change: 'created' | 'updated' }>
   deployments: FakeDeployment[]
   deploymentStatuses: FakeDeploymentStatus[]
 }
@@ -50,10 +54,24 @@ function byId<T extends { id: number }>(items: T[]): Map<number, string> {
   return new Map(items.map((item) => [item.id, JSON.stringify(item)]))
 }
 
+function ownIssues(github: FakeGitHub): FakeIssue[] {
+  return github.state.issues.filter((issue) => !issue.pull_request)
+}
+
+/** What a reader of an issue sees change: its title, body and state (not its comment count). */
+function issueText(issue: FakeIssue): string {
+  return JSON.stringify([issue.title, issue.body, issue.state])
+}
+
+function byNumber(issues: FakeIssue[]): Map<number, string> {
+  return new Map(issues.map((issue) => [issue.number, issueText(issue)]))
+}
+
 export function snapshotGitHub(github: FakeGitHub): GitHubSnapshot {
   return {
     checkRuns: byId(github.state.checkRuns),
     comments: byId(github.state.comments),
+    issues: byNumber(ownIssues(github)),
     deployments: byId(github.state.deployments),
     deploymentStatuses: byId(github.state.deploymentStatuses)
   }
@@ -76,6 +94,11 @@ export function githubChanges(before: GitHubSnapshot, github: FakeGitHub): GitHu
   return {
     checkRuns: changed(before.checkRuns, github.state.checkRuns),
     comments: changed(before.comments, github.state.comments),
+    issues: ownIssues(github).flatMap((issue): Array<FakeIssue & { change: 'created' | 'updated' }> => {
+      const previous = before.issues.get(issue.number)
+      if (previous === undefined) return [{ ...issue, change: 'created' }]
+      return previous === issueText(issue) ? [] : [{ ...issue, change: 'updated' }]
+    }),
     deployments: github.state.deployments.filter((deployment) => !before.deployments.has(deployment.id)),
     deploymentStatuses: github.state.deploymentStatuses.filter(
       (status) => !before.deploymentStatuses.has(status.id)
@@ -149,8 +172,12 @@ export function consoleLines(step: StepRecord): string[] {
     for (const line of leadingLines(check.output.summary, 2)) lines.push(`      ${clip(line, 110)}`)
   }
   if (step.githubWrites.length === 0) lines.push('  GitHub: no write (nothing changed)')
+  for (const issue of changes.issues) {
+    lines.push(`  issue #${issue.number} "${issue.title}" ${issue.change}:`)
+    for (const line of dashboardLines(issue.body)) lines.push(`      ${clip(line, 110)}`)
+  }
   for (const comment of changes.comments) {
-    lines.push(`  PR #${comment.issue_number} comment ${comment.change}:`)
+    lines.push(`  #${comment.issue_number} comment ${comment.change}:`)
     for (const line of leadingLines(comment.body, 3)) lines.push(`      ${clip(line, 110)}`)
   }
   for (const deployment of changes.deployments) {
@@ -159,6 +186,14 @@ export function consoleLines(step: StepRecord): string[] {
   for (const note of annotations(run)) lines.push(`  ${clip(note, 160)}`)
   lines.push(`  WeChat now: ${step.wechatState}`)
   return lines.map((line) => redact(line))
+}
+
+/** The dashboard as a reader scans it: each mini program's rows and its boxes, without the hidden markers. */
+function dashboardLines(body: string | null): string[] {
+  return (body ?? '')
+    .split('\n')
+    .map((line) => line.replace(/<!--[\s\S]*?-->/g, '').trim())
+    .filter((line) => /^(### |\| \*\*|- \[[ x]\] )/.test(line))
 }
 
 /** Inputs that tell the story of a step; the platform addresses and credentials are the same every time. */
@@ -253,11 +288,19 @@ export function markdownSection(step: StepRecord): string {
     }
   }
 
+  if (changes.issues.length > 0) {
+    parts.push('### Issues')
+    for (const issue of changes.issues) {
+      parts.push(`Issue #${issue.number} "${issue.title}" (${issue.change}) by ${issue.user.login}:`)
+      parts.push(quote(issue.body ?? ''))
+    }
+  }
+
   if (changes.comments.length > 0) {
-    parts.push('### Pull request comments')
+    parts.push('### Comments')
     for (const comment of changes.comments) {
       parts.push(
-        `PR #${comment.issue_number}, comment ${comment.id} (${comment.change}) by ${comment.user.login}:`
+        `#${comment.issue_number}, comment ${comment.id} (${comment.change}) by ${comment.user.login}:`
       )
       parts.push(quote(comment.body))
     }

@@ -21,6 +21,8 @@ export interface RunContext {
   /** pull_request events: the branch merged into, the PR's own branch, and whether it lives in this repository. */
   pullRequest?: { baseRef: string; headRef: string; sameRepository: boolean }
   commitSubject?: string
+  /** `issues` events: what happened to which issue, and who did it (the dashboard's ticks). */
+  issueEvent?: IssueEvent
   serverUrl: string
   apiUrl: string
   runUrl: string
@@ -31,6 +33,18 @@ export interface RunContext {
   toolCache: string
   actionPath: string
   debug: boolean
+}
+
+/** The parts of an `issues` event payload the dashboard reads (GitHub's webhook payload of the event). */
+export interface IssueEvent {
+  /** `opened`, `edited`, `labeled`, … */
+  action: string
+  issueNumber: number
+  /** The body after the event. */
+  body: string
+  /** `changes.body.from` of an `edited` event: the body before the edit; absent when only the title changed. */
+  bodyBefore?: string
+  sender: { login: string; type: string }
 }
 
 type Env = Record<string, string | undefined>
@@ -73,6 +87,24 @@ function commitSubjectFromGit(workspace: string, sha: string): string | undefine
   }
 }
 
+function readIssueEvent(payload: Record<string, unknown>): IssueEvent | undefined {
+  const action = get(payload, 'action')
+  const issueNumber = get(payload, 'issue', 'number')
+  const login = get(payload, 'sender', 'login')
+  if (typeof action !== 'string' || typeof issueNumber !== 'number' || typeof login !== 'string')
+    return undefined
+  const body = get(payload, 'issue', 'body')
+  const before = get(payload, 'changes', 'body', 'from')
+  const type = get(payload, 'sender', 'type')
+  return {
+    action,
+    issueNumber,
+    body: typeof body === 'string' ? body : '',
+    ...(typeof before === 'string' ? { bodyBefore: before } : {}),
+    sender: { login, type: typeof type === 'string' ? type : 'User' }
+  }
+}
+
 export function readContext(env: Env, actionPath: string): RunContext {
   const payload = readPayload(env)
   const [ownerFromEnv, repoFromEnv] = (env.GITHUB_REPOSITORY ?? '/').split('/')
@@ -100,6 +132,7 @@ export function readContext(env: Env, actionPath: string): RunContext {
       }
     }
   }
+  const issueEvent = eventName === 'issues' ? readIssueEvent(payload) : undefined
   const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined
   const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '')
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd()
@@ -120,6 +153,7 @@ export function readContext(env: Env, actionPath: string): RunContext {
     ...(prNumber ? { prNumber } : {}),
     ...(pullRequest ? { pullRequest } : {}),
     ...(commitSubject ? { commitSubject } : {}),
+    ...(issueEvent ? { issueEvent } : {}),
     serverUrl,
     apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID ?? '0'}`,

@@ -39,6 +39,12 @@ export const UPLOADING_COMMANDS: readonly Command[] = ['preview', 'upload', 'sub
 const APPID = /^wx[0-9a-f]{16}$/
 
 /**
+ * Who may act through the dashboard. Read and triage are left out on purpose: everyone can read a public
+ * repository, and a tick must come from someone who could change the release another way too.
+ */
+export const CONTROL_PERMISSIONS = ['write', 'maintain', 'admin'] as const
+
+/**
  * What a version name may be, from any source (the `version` input, a tag, `rollback-to`): 1–64 letters,
  * digits and `. + _ -`, starting with a letter or digit. WeChat's user_version takes at most 64 characters.
  */
@@ -290,6 +296,8 @@ export const INPUT_FIELDS = {
     .transform((value) => value ?? 'github-actions'),
   'check-runs': bool(true),
   'pr-comment': bool(true),
+  dashboard: bool(true),
+  'control-permission': oneOf(CONTROL_PERMISSIONS, 'maintain'),
   'dry-run': bool(false)
 } satisfies Record<string, z.ZodType>
 
@@ -551,6 +559,10 @@ function toInputs(raw: Raw) {
     githubAppSlug: raw['github-app-slug'],
     checkRuns: raw['check-runs'],
     prComment: raw['pr-comment'],
+    /** Keep the release dashboard issue and act on its ticked boxes (issues: edited). */
+    dashboard: raw.dashboard,
+    /** The repository permission a person needs for a dashboard tick to act. */
+    controlPermission: raw['control-permission'],
     dryRun: raw['dry-run']
   }
 }
@@ -593,8 +605,11 @@ export function readInputs(get: (name: string) => string): Inputs {
   return result.data
 }
 
-/** Rules that depend on the command; still checked before any network call. */
-function checkCommandRules(inputs: Inputs): void {
+/**
+ * Rules that depend on the command; still checked before any network call. Exported for a dashboard tick,
+ * which runs another command than the workflow's with the same inputs.
+ */
+export function checkCommandRules(inputs: Inputs): void {
   const { command } = inputs
   const needsPlatform: Command[] = [
     'submit',
@@ -809,5 +824,7 @@ export const INPUT_USAGE: Record<InputName, readonly Command[]> = {
   'github-app-slug': COMMANDS,
   'check-runs': PLATFORM,
   'pr-comment': ['preview', ...PLATFORM],
+  dashboard: PLATFORM,
+  'control-permission': PLATFORM,
   'dry-run': COMMANDS
 }

@@ -47,9 +47,13 @@ export async function run(): Promise<void> {
     const inputs = readInputs((name) => core.getInput(name))
     const context = readContext(process.env, actionRoot())
     checkPathsInWorkspace(inputs, context.workspace)
-    loadedMiniprogramCi = UPLOADING_COMMANDS.includes(inputs.command)
+    loadedMiniprogramCi = context.eventName !== 'issues' && UPLOADING_COMMANDS.includes(inputs.command)
     if (inputs.dryRun) log.info('Dry run: every write to WeChat and GitHub is printed, none is made.')
-    const { execute } = await COMMAND_MODULES[inputs.command]()
+    // On an issue event the ticked dashboard box decides what runs, whatever `command` says.
+    const { execute } =
+      context.eventName === 'issues'
+        ? await import('./commands/dashboard-event.js')
+        : await COMMAND_MODULES[inputs.command]()
     const result = await execute(inputs, context)
     for (const [name, value] of Object.entries(result.outputs)) {
       if (value !== undefined) asOwnCommand(() => core.setOutput(name, redact(String(value))))

@@ -9,6 +9,7 @@ import {
   type GrayObservation,
   type GrayStatus,
   type HealthObservation,
+  type HistoryEntry,
   type ReviewObservation,
   type ReviewStatus,
   type TargetObservation,
@@ -17,6 +18,7 @@ import {
 import { ERRCODE, WeChatApiError } from '../wechat/errors.js'
 import type {
   GrayReleasePlan,
+  HistoryVersion,
   JsErrorRow,
   LatestAuditResult,
   VersionInfo,
@@ -122,6 +124,28 @@ function chinaDate(unixSeconds: number): string {
   return new Date((unixSeconds + 8 * 3600) * 1000).toISOString().slice(0, 10)
 }
 
+function historyFrom(entries: HistoryVersion[]): HistoryEntry[] {
+  return entries.map((entry) => ({
+    appVersion: entry.app_version,
+    userVersion: entry.user_version,
+    description: entry.user_desc,
+    committedAt: entry.commit_time
+  }))
+}
+
+/**
+ * WeChat's rollback list, read only where a rollback could apply (a version online, no gray plan in force):
+ * the dashboard offers its rollback box from it. Undefined without a platform token (the list needs one).
+ */
+export async function observeRollbackTargets(
+  client: WeChatClient,
+  observation: TargetObservation
+): Promise<HistoryEntry[] | undefined> {
+  if (client.tokenKind !== 'authorizer' || observation.history) return observation.history
+  if (!observation.versions.online || isGrayActive(observation.gray)) return undefined
+  return historyFrom(await client.getHistoryVersions(observation.appid))
+}
+
 export async function observeTarget(
   client: WeChatClient,
   appid: string,
@@ -143,14 +167,7 @@ export async function observeTarget(
     gray: grayFrom(plan),
     versions: versionsFrom(versionInfo)
   }
-  if (history) {
-    observation.history = history.map((entry) => ({
-      appVersion: entry.app_version,
-      userVersion: entry.user_version,
-      description: entry.user_desc,
-      committedAt: entry.commit_time
-    }))
-  }
+  if (history) observation.history = historyFrom(history)
   // A quota reported as 0 of 0 says nothing (seen in the wild): no decision rests on it.
   if (quota?.known) {
     observation.quota = {

@@ -11,21 +11,20 @@ import type { GitHubClient } from '../github/client.js'
 import type { Inputs } from '../inputs.js'
 import { log } from '../log.js'
 import { countdownText } from '../release/deadline.js'
-import { decide, decideAdvance, grayVersionOf, withInferences } from '../release/decide.js'
-import { isGrayActive, type ActResult, type Decision, type TargetObservation } from '../release/model.js'
+import { refusal } from '../release/common.js'
+import { decide, decideAdvance, withInferences } from '../release/decide.js'
+import type { ActResult, Decision, TargetObservation } from '../release/model.js'
 import { reportedOutputs } from '../release/outcome.js'
 import type { ReleaseCommand, ReleaseSettings } from '../release/settings.js'
-import { resolveVersionNames } from '../release/versions.js'
 import { renderJobSummary, type TargetReport } from '../report/summary.js'
 import type { WeChatClient } from '../wechat/client.js'
 import { act } from './act.js'
 import { CommitFinder } from './commits.js'
 import { FAN_OUT_DEADLINE_MS, mapUntilDeadline } from './fan-out.js'
-import { observeHealth, observeTarget } from './observe.js'
+import { refreshDashboard } from './dashboard.js'
+import { observeFully } from './observation.js'
 import { publish, type TargetOutcome } from './publish.js'
-import { readReviewRecord, readRolloutRecord } from './records.js'
 import type { CommandResult } from './types.js'
-import { wechatNow } from './wechat.js'
 
 export interface Pipeline {
   inputs: Inputs
@@ -41,6 +40,13 @@ export interface Pipeline {
   versionAtRunCommit?: string
   /** Runs before the writes of a decision that submits (submit uploads the code only when it will be submitted). */
   beforeSubmit?: (appid: string) => Promise<void>
+  /**
+   * A dashboard tick's check against the observation the decision is made from (the box still applies, with
+   * the fingerprint it was rendered with); a message refuses the target before anything is written.
+   */
+  guard?: (observation: TargetObservation, settings: ReleaseSettings) => string | undefined
+  /** A dashboard tick: its refusal is answered on the dashboard and does not fail the step. */
+  tick?: boolean
   /** Milliseconds; when the run started. */
   startedAt: number
   /** Milliseconds since the epoch; injected so that tests never wait. */
@@ -83,41 +89,6 @@ export function releaseSettings(pipeline: Pipeline, now: number): ReleaseSetting
 }
 
 /**
- * The action's own records for what WeChat shows: the rollout record of the version in gray and the review
- * record of the latest review, each read only from the action's own check run for that version.
- */
-async function readRecords(
-  pipeline: Pipeline,
-  commits: CommitFinder,
-  observation: TargetObservation,
-  targetCount: number
-): Promise<void> {
-  const { github } = pipeline
-  if (!github) return
-  const appid = observation.appid
-  if (
-    isGrayActive(observation.gray) ||
-    observation.gray.status === 'finished' ||
-    observation.gray.status === 'reverted'
-  ) {
-    const candidate = observation.review.status === 'approved' ? observation.review.userVersion : undefined
-    const sha = await commits.find(candidate)
-    if (candidate && sha) {
-      const recorded = await readRolloutRecord(github, { sha, appid, version: candidate, targetCount })
-      if (recorded) observation.recorded = recorded
-    }
-  }
-  const version = observation.review.userVersion
-  if (observation.review.status !== 'none' && version) {
-    const sha = await commits.find(version)
-    if (sha) {
-      const recorded = await readReviewRecord(github, { sha, appid, version, targetCount })
-      if (recorded) observation.reviewRecord = recorded
-    }
-  }
-}
-
-/**
  * "Roll back to the previous version" is not idempotent: run twice, it goes two versions back, and WeChat keeps
  * no trace of a rollback. So the rollback's deployment is recorded before WeChat is called, with this workflow
  * run's id: a rerun of the same run (after a crash) finds it and goes to the same version instead of further.
@@ -150,22 +121,18 @@ async function runTarget(
   targetCount: number,
   commits: CommitFinder
 ): Promise<TargetOutcome> {
-  const { client, inputs } = pipeline
-  const needs = {
+  const { inputs } = pipeline
+  const { observation, now } = await observeFully(pipeline, appid, targetCount, commits, {
     history: pipeline.command === 'rollback',
     quota: pipeline.command === 'submit' || pipeline.command === 'speedup',
     categories: pipeline.command === 'submit' && inputs.route !== 'none' && !inputs.reviewItems?.length
-  }
-  const observation = resolveVersionNames(await observeTarget(client, appid, needs))
-  commits.remember(observation.review.userVersion, observation.review.description)
-  commits.remember(observation.versions.online?.version, observation.versions.online?.description)
-  commits.remember(observation.versions.trial?.version, observation.versions.trial?.description)
-  const now = wechatNow(client)
+  })
   const settings = releaseSettings(pipeline, now)
-  await readRecords(pipeline, commits, observation, targetCount)
-  if (inputs.healthGate && isGrayActive(observation.gray)) {
-    const health = await observeHealth(client, observation, grayVersionOf(observation), now)
-    if (health) observation.jsErrors = health
+  const guarded = pipeline.guard?.(observation, settings)
+  if (guarded) {
+    log.warning(`${appid}: ${guarded}`)
+    const decision = refusal(observation, settings, guarded)
+    return { decision, run: { target: appid, status: 'done', writesMade: 0 }, observation, observedAt: now }
   }
   if (pipeline.command === 'rollback' && !settings.rollbackTo)
     await guardRollbackRerun(pipeline, observation, settings)
@@ -174,10 +141,15 @@ async function runTarget(
     : decide(observation, settings)
   if (planned.refused) {
     log.warning(`${appid}: ${planned.refused}`)
-    return { decision: planned, run: { target: appid, status: 'done', writesMade: 0 }, observation }
+    return {
+      decision: planned,
+      run: { target: appid, status: 'done', writesMade: 0 },
+      observation,
+      observedAt: now
+    }
   }
   const { decision, run } = await act(pipeline, observation, settings, planned, commits)
-  return { decision, run, observation }
+  return { decision, run, observation, observedAt: now }
 }
 
 function failedDecision(appid: string, message: string): Decision {
@@ -215,8 +187,8 @@ function failuresOf(pipeline: Pipeline, reports: TargetReport[]): string[] {
   for (const { decision, run, outputs } of reports) {
     if (run.status === 'failed' || run.status === 'not-attempted')
       failures.push(`${decision.target}: ${run.error ?? 'failed'}`)
-    // A refused explicit command fails the step; sync only reports.
-    else if (decision.refused && pipeline.command !== 'sync')
+    // A refused explicit command fails the step; sync only reports, and a tick is answered on the dashboard.
+    else if (decision.refused && pipeline.command !== 'sync' && !pipeline.tick)
       failures.push(`${decision.target}: ${outputs.message ?? decision.refused}`)
   }
   return failures
@@ -224,6 +196,14 @@ function failuresOf(pipeline: Pipeline, reports: TargetReport[]): string[] {
 
 /** Runs the pipeline over every target (bounded concurrency, one deadline for the run) and reports. */
 export async function runPipeline(pipeline: Pipeline, targets: string[]): Promise<CommandResult> {
+  return (await runPipelineReports(pipeline, targets)).result
+}
+
+/** runPipeline, with each target's report (what a dashboard tick answers from). */
+export async function runPipelineReports(
+  pipeline: Pipeline,
+  targets: string[]
+): Promise<{ result: CommandResult; reports: TargetReport[] }> {
   const commits = new CommitFinder(pipeline.github, pipeline.context.sha, pipeline.versionAtRunCommit)
   const deadlineAt = pipeline.startedAt + FAN_OUT_DEADLINE_MS
   const settled = await mapUntilDeadline(
@@ -255,12 +235,18 @@ export async function runPipeline(pipeline: Pipeline, targets: string[]): Promis
     const urls = published.checkRunUrls.get(report.decision.target)
     if (urls) report.checkRunUrls = urls
   }
+  // A tick's run leaves the dashboard to the tick, which renders it once for all its boxes.
+  const dashboardLines = pipeline.tick
+    ? []
+    : await refreshDashboard(pipeline, targets, outcomes, published.changedTargets, commits, (now) =>
+        releaseSettings(pipeline, now)
+      )
   const githubFailures = [
     ...outcomes.flatMap((outcome) => outcome.run.githubFailures ?? []),
     ...published.failures
   ]
   const first = reports[0]?.outputs ?? {}
-  return {
+  const result: CommandResult = {
     outputs: {
       ...(first.version ? { version: first.version } : {}),
       ...(first.auditId !== undefined ? { 'audit-id': first.auditId } : {}),
@@ -281,8 +267,9 @@ export async function runPipeline(pipeline: Pipeline, targets: string[]): Promis
     summary: renderJobSummary(pipeline.command, reports, {
       targetCount: targets.length,
       githubFailures,
-      githubLines: published.lines
+      githubLines: [...published.lines, ...dashboardLines]
     }),
     failures: [...failuresOf(pipeline, reports), ...githubFailures.map((failure) => `GitHub: ${failure}`)]
   }
+  return { result, reports }
 }

@@ -39,6 +39,8 @@ export interface PublishResult {
   failures: string[]
   /** Markdown lines for the summary's GitHub section (pull requests commented on, skipped checks). */
   lines: string[]
+  /** Targets whose check runs (and with them the action's records) this run changed. */
+  changedTargets: Set<string>
 }
 
 interface Published {
@@ -48,7 +50,12 @@ interface Published {
 }
 
 function published(): Published {
-  const result: PublishResult = { checkRunUrls: new Map(), failures: [], lines: [] }
+  const result: PublishResult = {
+    checkRunUrls: new Map(),
+    failures: [],
+    lines: [],
+    changedTargets: new Set()
+  }
   return {
     result,
     note: (line) => result.lines.push(line),
@@ -69,6 +76,8 @@ export interface TargetOutcome {
   decision: Decision
   run: TargetReport['run']
   observation?: TargetObservation
+  /** When WeChat was observed (unix seconds, WeChat's clock). */
+  observedAt?: number
 }
 
 export async function publish(
@@ -126,6 +135,7 @@ async function publishAggregate(
       detailsUrl: context.runUrl
     })
     if (result.url) state.result.checkRunUrl ??= result.url
+    if (result.changed) for (const report of reports) state.result.changedTargets.add(report.decision.target)
   } catch (error) {
     state.fail('The aggregated check run', error)
   }
@@ -192,6 +202,7 @@ async function publishTarget(
       try {
         const result = await upsertCheck(pipeline, check, sha)
         changed ||= result.changed
+        if (result.changed) state.result.changedTargets.add(appid)
         if (result.url) {
           state.result.checkRunUrl ??= result.url
           state.result.checkRunUrls.set(appid, [...(state.result.checkRunUrls.get(appid) ?? []), result.url])

@@ -94,6 +94,15 @@ export function authorizeTick(request: AuthorizeRequest): Refusal | undefined {
   return undefined
 }
 
+/** The refusal when WeChat's state could not be read, so the box could not be checked against it. */
+export function notObserved(appid: string): Refusal {
+  return {
+    granted: false,
+    reason: 'not-observed',
+    message: `WeChat's current state of ${appid} could not be read, so the box could not be checked against it; nothing was done. Tick it again later.`
+  }
+}
+
 /**
  * Step 2: the control the box names must still be offered for WeChat's current state, with the same
  * fingerprint. `observation` is undefined when WeChat could not be read: then nothing is done.
@@ -103,13 +112,7 @@ export function matchTick(
   observation: TargetObservation | undefined,
   settings: ReleaseSettings
 ): TickDecision {
-  if (!observation) {
-    return {
-      granted: false,
-      reason: 'not-observed',
-      message: `WeChat's current state of ${tick.marker.appid} could not be read, so the box could not be checked against it; nothing was done. Tick it again later.`
-    }
-  }
+  if (!observation) return notObserved(tick.marker.appid)
   const current = availableControls(observation, settings).find((control) =>
     sameControl(control, tick.marker)
   )

@@ -49,7 +49,8 @@ export {
   controlLabel,
   fingerprint,
   settingsFor,
-  GRAY_LADDER
+  GRAY_LADDER,
+  UNKNOWN_VERSION
 } from './controls.js'
 export { findNewTicks, parseBoxes, type ParsedBox, type Tick } from './ticks.js'
 export {
@@ -58,6 +59,7 @@ export {
   isOwnDashboard,
   isOwnEdit,
   matchTick,
+  notObserved,
   type AuthorizeRequest,
   type DashboardIssue,
   type GitHubActor,

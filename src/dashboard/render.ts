@@ -4,10 +4,10 @@
  * the body as it is and writes nothing.
  */
 import { recordedFor } from '../release/common.js'
+import { countdownText, grayDeadline } from '../release/deadline.js'
 import { isGrayActive, type TargetObservation } from '../release/model.js'
 import { nextStep } from '../release/schedule.js'
 import type { ReleaseSettings } from '../release/settings.js'
-import { countdownText, grayDeadline } from '../release/deadline.js'
 import { wasSpedUp } from '../release/review.js'
 import { formatUtc } from '../release/time.js'
 import { formatDuration, progressBar } from '../report/format.js'
@@ -38,6 +38,10 @@ export interface DashboardRenderInput {
   previous: DashboardState | undefined
   /** Operations this run made, newest first; they go before the remembered ones. */
   newOperations?: OperationEntry[]
+  /** The body's largest length (default GitHub's limit; less when something is appended to it). */
+  limit?: number
+  /** Why no box is offered at all (the workflow cannot act on WeChat); controls are offered otherwise. */
+  noControls?: string
 }
 
 export interface RenderedDashboard {
@@ -192,7 +196,8 @@ function controlLines(controls: Control[]): string[] {
 
 function targetParts(
   target: DashboardTarget,
-  settings: ReleaseSettings
+  settings: ReleaseSettings,
+  noControls: string | undefined
 ): { parts: Part[]; controls: Control[] } {
   const heading: Part = { text: `### \`${target.appid}\``, essential: true }
   const obs = target.observation
@@ -216,12 +221,12 @@ function targetParts(
     ...grayRows(target, obs, settings),
     ...historyRows(obs)
   ]
-  const controls = availableControls(obs, settings)
+  const controls = noControls === undefined ? availableControls(obs, settings) : []
   const parts: Part[] = [heading, { text: table.join('\n'), essential: false }]
   parts.push(
     controls.length > 0
       ? { text: controlLines(controls).join('\n'), essential: true }
-      : { text: '_No control applies now._', essential: true }
+      : { text: `_${noControls ?? 'No control applies now.'}_`, essential: true }
   )
   return { parts, controls }
 }
@@ -311,11 +316,11 @@ export function renderDashboard(input: DashboardRenderInput): RenderedDashboard 
   ]
   const controls: Control[] = []
   for (const target of input.targets) {
-    const rendered = targetParts(target, settings)
+    const rendered = targetParts(target, settings, input.noControls)
     parts.push(...rendered.parts)
     controls.push(...rendered.controls)
   }
   parts.push({ text: '### Operations', essential: false }, operationsPart(operations, input.runUrl))
-  const body = fit(parts, serializeState(state), BODY_LIMIT)
+  const body = fit(parts, serializeState(state), input.limit ?? BODY_LIMIT)
   return { body, state, transitions: detected.transitions, controls }
 }
