@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -99,7 +99,19 @@ export function processesWithMarker(marker: string): number[] {
   return pids
 }
 
-export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+/** The files of one run: the runner's output, summary and event files, in a temp folder of the run's own. */
+export interface RunFiles {
+  dir: string
+  outputFile: string
+  summaryFile: string
+  /** The environment the runner gives the action: inputs, GITHUB_* and RUNNER_* variables. */
+  env: Record<string, string>
+  /** Reads the outputs and the summary the run wrote, and removes the folder. */
+  collect(): { outputs: Record<string, string>; summary: string }
+}
+
+/** Sets up the files and the environment of a run, as the runner does for each step. */
+export function prepareRun(options: RunActionOptions): RunFiles {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'action-run-'))
   const outputFile = path.join(dir, 'output')
   const summaryFile = path.join(dir, 'summary')
@@ -108,8 +120,6 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   for (const file of [outputFile, summaryFile]) writeFileSync(file, '')
   writeFileSync(eventFile, JSON.stringify(options.payload ?? {}))
   mkdirSync(runnerTemp, { recursive: true })
-  const marker = `WECHAT_ACTION_RUN_MARKER=${randomUUID()}`
-  const [markerName, markerValue] = marker.split('=') as [string, string]
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? dir,
@@ -138,9 +148,29 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     RUNNER_TOOL_CACHE: options.toolCache ?? path.join(dir, 'tool-cache'),
     RUNNER_OS: 'Linux',
     ...(options.debug ? { RUNNER_DEBUG: '1' } : {}),
-    ...options.env,
-    [markerName]: markerValue
+    ...options.env
   }
+  return {
+    dir,
+    outputFile,
+    summaryFile,
+    env,
+    collect: () => {
+      const collected = {
+        outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+        summary: readFileSync(summaryFile, 'utf8')
+      }
+      rmSync(dir, { recursive: true, force: true })
+      return collected
+    }
+  }
+}
+
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const files = prepareRun(options)
+  // Every process the action starts inherits the marker, so leftovers can be found.
+  const markerValue = randomUUID()
+  const env = { ...files.env, WECHAT_ACTION_RUN_MARKER: markerValue }
   const started = Date.now()
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/index.js')], {
     cwd: options.workspace ?? repoRoot,
@@ -179,8 +209,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     signal,
     stdout,
     stderr,
-    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8'),
+    ...files.collect(),
     durationMs: Date.now() - started,
     leftoverPids
   }

@@ -3,13 +3,14 @@
  * behind a TLS-intercepting proxy (so the real miniprogram-ci uploads into the emulator), a fake GitHub,
  * and a tool cache pre-populated with the repo's own pinned miniprogram-ci (no install per run).
  */
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../emulator/index.js'
 import { startServiceWechatFake } from '../emulator/servicewechat.js'
 import { toolInstallDir } from '../src/ci/loader.js'
 import { startFakeGitHub } from './fake-github.js'
+import { runInProcess, type InProcessRun } from './in-process-run.js'
 import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './run-action.js'
 
 export const OWNER = 'octo'
@@ -23,6 +24,10 @@ export interface World {
   toolCache: string
   /** Runs dist/index.js with the world's addresses filled in. */
   run(options: Omit<RunActionOptions, 'githubApiUrl'> & { githubApiUrl?: string }): Promise<ActionRun>
+  /** Runs run() of src/main.ts in this process, the same way (commands that never compile). */
+  runInProcess(
+    options: Omit<RunActionOptions, 'githubApiUrl'> & { githubApiUrl?: string }
+  ): Promise<InProcessRun>
   close(): Promise<void>
 }
 
@@ -46,6 +51,7 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
   })
   const github = await startFakeGitHub({ owner: OWNER, repo: REPO })
   const toolCache = prepopulatedToolCache()
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'world-'))
   return {
     emulator,
     servicewechat,
@@ -59,8 +65,15 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
         ...runOptions,
         env: { NODE_EXTRA_CA_CERTS: servicewechat.caCertPath, ...runOptions.env }
       }),
+    runInProcess: (runOptions) =>
+      runInProcess(
+        { githubApiUrl: github.url, repository: `${OWNER}/${REPO}`, toolCache, ...runOptions },
+        path.join(scratch, 'step-summary.md')
+      ),
     close: async () => {
       await Promise.all([emulator.close(), servicewechat.close(), github.close()])
+      rmSync(toolCache, { recursive: true, force: true })
+      rmSync(scratch, { recursive: true, force: true })
     }
   }
 }
