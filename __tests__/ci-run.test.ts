@@ -6,7 +6,7 @@
  * Time is the child's ManualClock: heartbeats and timeouts happen when a test moves it, while the fake
  * holds the upload, so no test races a timer.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { generateKeyPairSync } from 'node:crypto'
 import {
   cpSync,
@@ -31,7 +31,12 @@ import {
 } from '../emulator/servicewechat.js'
 import { runMiniprogramCi, type CiLog } from '../src/ci/run.js'
 import { InputError } from '../src/errors.js'
-import { startCiChild, type CiChildOptions, type CiChildRun } from '../test-support/ci-child.js'
+import {
+  killCiChildren,
+  startCiChild,
+  type CiChildOptions,
+  type CiChildRun
+} from '../test-support/ci-child.js'
 import { prepopulatedToolCache, SAMPLE_PROJECT } from '../test-support/world.js'
 
 const DEV_APPID = 'wxd000000000000001'
@@ -106,6 +111,10 @@ beforeAll(async () => {
 
 beforeEach(() => {
   uploads.length = 0
+})
+
+afterEach(() => {
+  killCiChildren()
 })
 
 afterAll(async () => {

@@ -3,11 +3,12 @@
  * clock (moved on the test's cue), its result or error, and whether it ended by itself without leaving a
  * process behind. A test waits for events (a log line, a held request), never for an amount of time.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { CiResult, CiRunOptions } from '../src/ci/run.js'
+import { withCompileSlot } from './compile-slots.js'
 import { processesWithMarker, repoRoot } from './run-action.js'
 
 export interface CiChildError {
@@ -52,26 +53,16 @@ const TSX_LOADER = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/load
 /** Kills a child that neither ends nor fails, before the test times out: a hung run must not hang the suite. */
 const HUNG_CHILD_MS = 170_000
 
+const running = new Set<ChildProcess>()
+
+/** Ends every child still running: a test that failed half-way must not leave its child behind. */
+export function killCiChildren(): void {
+  for (const child of running) child.kill('SIGKILL')
+}
+
+/** Starts the run once a compile slot is free (see compile-slots.ts); the slot is held until it ends. */
 export function startCiChild(options: CiChildOptions, env: Record<string, string> = {}): CiChild {
   const marker = randomUUID()
-  const child = spawn(
-    process.execPath,
-    ['--import', TSX_LOADER, path.join(repoRoot, 'test-support/ci-run-child.ts')],
-    {
-      cwd: options.tempDir ?? repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        CI_RUN_OPTIONS: JSON.stringify({
-          lockfileDir: path.join(repoRoot, 'tools/miniprogram-ci'),
-          ...options
-        }),
-        WECHAT_CI_CHILD_MARKER: marker,
-        ...env
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc']
-    }
-  )
   const lines: string[] = []
   const lineWaiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = []
   const advanceWaiters: Array<() => void> = []
@@ -109,42 +100,67 @@ export function startCiChild(options: CiChildOptions, env: Record<string, string
     }
   }
 
-  child.stdout?.on('data', (chunk: Buffer) => {
-    pending += chunk.toString()
-    const complete = pending.split('\n')
-    pending = complete.pop() ?? ''
-    for (const text of complete) if (text) receive(text)
-  })
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_CHILD_MS)
-
-  const done = new Promise<CiChildRun>((resolve) => {
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(killer)
-      if (pending) receive(pending)
-      const leftoverPids = processesWithMarker(marker)
-      for (const pid of leftoverPids) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // already gone
+  const run = (resolveStarted: (child: ChildProcess) => void): Promise<CiChildRun> =>
+    new Promise<CiChildRun>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', TSX_LOADER, path.join(repoRoot, 'test-support/ci-run-child.ts')],
+        {
+          cwd: options.tempDir ?? repoRoot,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '',
+            CI_RUN_OPTIONS: JSON.stringify({
+              lockfileDir: path.join(repoRoot, 'tools/miniprogram-ci'),
+              ...options
+            }),
+            WECHAT_CI_CHILD_MARKER: marker,
+            ...env
+          },
+          stdio: ['ignore', 'pipe', 'pipe', 'ipc']
         }
-      }
-      for (const waiter of lineWaiters.splice(0)) waiter.resolve('')
-      for (const waiter of advanceWaiters.splice(0)) waiter()
-      // A child that crashed before it could report: its stderr is the error, so that assertions show it.
-      if (!result && !error) error = { name: 'ChildCrashed', message: stderr.slice(-3000) }
-      resolve({
-        exitCode,
-        signal,
-        ...(result ? { result } : {}),
-        ...(error ? { error } : {}),
-        lines,
-        stderr,
-        leftoverPids
+      )
+      running.add(child)
+      child.stdout?.on('data', (chunk: Buffer) => {
+        pending += chunk.toString()
+        const complete = pending.split('\n')
+        pending = complete.pop() ?? ''
+        for (const text of complete) if (text) receive(text)
       })
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_CHILD_MS)
+      child.on('close', (exitCode, signal) => {
+        running.delete(child)
+        clearTimeout(killer)
+        if (pending) receive(pending)
+        const leftoverPids = processesWithMarker(marker)
+        for (const pid of leftoverPids) {
+          try {
+            process.kill(pid, 'SIGKILL')
+          } catch {
+            // already gone
+          }
+        }
+        for (const waiter of lineWaiters.splice(0)) waiter.resolve('')
+        for (const waiter of advanceWaiters.splice(0)) waiter()
+        // A child that crashed before it could report: its stderr is the error, so that assertions show it.
+        if (!result && !error) error = { name: 'ChildCrashed', message: stderr.slice(-3000) }
+        resolve({
+          exitCode,
+          signal,
+          ...(result ? { result } : {}),
+          ...(error ? { error } : {}),
+          lines,
+          stderr,
+          leftoverPids
+        })
+      })
+      resolveStarted(child)
     })
-  })
+
+  let resolveStarted: (child: ChildProcess) => void = () => undefined
+  const started = new Promise<ChildProcess>((resolve) => (resolveStarted = resolve))
+  const done = withCompileSlot(() => run(resolveStarted))
 
   return {
     lines,
@@ -152,9 +168,9 @@ export function startCiChild(options: CiChildOptions, env: Record<string, string
     before: (event) =>
       Promise.race([
         event,
-        done.then((run) => {
+        done.then((ended) => {
           throw new Error(
-            `the child ended first (exit ${run.exitCode ?? run.signal}): ${JSON.stringify(run.error ?? null)}\n${run.stderr.slice(-3000)}`
+            `the child ended first (exit ${ended.exitCode ?? ended.signal}): ${JSON.stringify(ended.error ?? null)}\n${ended.stderr.slice(-3000)}`
           )
         })
       ]),
@@ -163,11 +179,13 @@ export function startCiChild(options: CiChildOptions, env: Record<string, string
       if (seen !== undefined) return Promise.resolve(seen)
       return new Promise((resolve) => lineWaiters.push({ pattern, resolve }))
     },
-    advance: (ms) =>
-      new Promise<void>((resolve) => {
+    advance: async (ms) => {
+      const child = await started
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null || !child.connected) return resolve()
         advanceWaiters.push(resolve)
         child.send({ advance: ms })
       })
+    }
   }
 }

@@ -10,6 +10,7 @@ import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../em
 import { startServiceWechatFake } from '../emulator/servicewechat.js'
 import { toolInstallDir } from '../src/ci/loader.js'
 import { startFakeGitHub } from './fake-github.js'
+import { compiles, withCompileSlot } from './compile-slots.js'
 import { runInProcess, type InProcessRun } from './in-process-run.js'
 import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './run-action.js'
 
@@ -57,14 +58,17 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
     servicewechat,
     github,
     toolCache,
-    run: (runOptions) =>
-      runAction({
-        githubApiUrl: github.url,
-        repository: `${OWNER}/${REPO}`,
-        toolCache,
-        ...runOptions,
-        env: { NODE_EXTRA_CA_CERTS: servicewechat.caCertPath, ...runOptions.env }
-      }),
+    run: (runOptions) => {
+      const run = () =>
+        runAction({
+          githubApiUrl: github.url,
+          repository: `${OWNER}/${REPO}`,
+          toolCache,
+          ...runOptions,
+          env: { NODE_EXTRA_CA_CERTS: servicewechat.caCertPath, ...runOptions.env }
+        })
+      return compiles(runOptions.inputs.command) ? withCompileSlot(run) : run()
+    },
     runInProcess: (runOptions) =>
       runInProcess(
         { githubApiUrl: github.url, repository: `${OWNER}/${REPO}`, toolCache, ...runOptions },
