@@ -42,7 +42,15 @@ export default {
   // run at once than there are cores.
   maxWorkers: Math.max(4, os.availableParallelism?.() ?? os.cpus().length),
   testTimeout: 180000,
-  collectCoverageFrom: ['<rootDir>/src/**/*.ts'],
+  // Coverage of the sources run in-process (dist/ and the compile children are not counted). The bundle's
+  // entry runs only in the e2e tests; type-only modules have nothing to run.
+  collectCoverageFrom: ['<rootDir>/src/**/*.ts', '!<rootDir>/src/index.ts', '!<rootDir>/src/**/types.ts'],
   coverageProvider: 'v8',
-  coverageReporters: ['text-summary', 'json-summary', 'lcov']
+  coverageReporters: ['text-summary', 'json-summary', 'lcov'],
+  // A few points under what the suite reaches (`npm run test:coverage`), enforced by .ci/run. src/commands
+  // is lower: preview, upload and submit compile, so they run only end to end from dist/.
+  coverageThreshold: {
+    global: { lines: 89, statements: 89, branches: 82, functions: 89 },
+    './src/commands/': { lines: 57, statements: 57, branches: 66, functions: 72 }
+  }
 }

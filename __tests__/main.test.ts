@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { clearSecrets } from '../src/redact.js'
 import { seedApprovedVersion } from '../test-support/seed-version.js'
-import { startWorld, type World } from '../test-support/world.js'
+import { GITHUB_TOKEN, startWorld, type World } from '../test-support/world.js'
 
 const DEFAULT_BRANCH_HEAD = 'f'.repeat(40)
 let world: World
@@ -18,19 +18,9 @@ function nextSha(): string {
   return `5${shaCounter.toString(16).padStart(6, '0')}`.padEnd(40, 'a')
 }
 
-function tokenUrl(appid: string): Record<string, string> {
-  return {
-    'api-base-url': world.emulator.url,
-    'token-url': world.emulator.credentials.tokenServiceUrl,
-    'token-url-secret': world.emulator.credentials.tokenServiceSecret,
-    'github-token': 'ghs_faketoken_for_tests',
-    appid
-  }
-}
-
 function dispatch(command: string, appid: string, extra: Record<string, string> = {}) {
   return world.runInProcess({
-    inputs: { command, ...tokenUrl(appid), ...extra },
+    inputs: { command, ...world.credentials.tokenUrl(appid), ...extra },
     eventName: command === 'sync' ? 'schedule' : 'workflow_dispatch',
     ref: 'refs/heads/main',
     sha: DEFAULT_BRANCH_HEAD
@@ -199,7 +189,7 @@ describe('gray release', () => {
     )
     world.emulator.control.resetRequests()
     const pressed = await world.runInProcess({
-      inputs: { command: 'sync', ...tokenUrl(APP2), ...schedule },
+      inputs: { command: 'sync', ...world.credentials.tokenUrl(APP2), ...schedule },
       eventName: 'check_run',
       ref: 'refs/heads/main',
       sha: commit2,
@@ -217,7 +207,7 @@ describe('gray release', () => {
 
   it('ignores a button that is not one of its own', async () => {
     const run = await world.runInProcess({
-      inputs: { command: 'sync', ...tokenUrl(APP) },
+      inputs: { command: 'sync', ...world.credentials.tokenUrl(APP) },
       eventName: 'check_run',
       payload: {
         action: 'requested_action',
@@ -236,7 +226,7 @@ describe('pull requests and dry runs', () => {
     const commit = await prepare(APP, '6.0.0', { approve: false })
     world.github.addPullRequest({ number: 17, headSha: commit })
     const run = await world.runInProcess({
-      inputs: { command: 'sync', ...tokenUrl(APP) },
+      inputs: { command: 'sync', ...world.credentials.tokenUrl(APP) },
       eventName: 'pull_request',
       ref: 'refs/pull/17/merge',
       sha: 'e'.repeat(40),
@@ -267,24 +257,8 @@ describe('credentials and targets', () => {
   it('acts on every target with the platform credentials, reporting each', async () => {
     const targets = [extra(8), 'wxa000000000000002']
     for (const appid of targets) await prepare(appid, '8.0.0', { approve: false })
-    const credentials = world.emulator.credentials
-    const refreshTokens = targets
-      .map(
-        (appid) =>
-          `${appid}: ${credentials.apps.find((candidate) => candidate.appid === appid)?.refreshToken}`
-      )
-      .join('\n')
     const run = await world.runInProcess({
-      inputs: {
-        command: 'sync',
-        'api-base-url': world.emulator.url,
-        'component-appid': credentials.componentAppid,
-        'component-appsecret': credentials.componentAppsecret,
-        'component-verify-ticket': credentials.componentVerifyTicket,
-        'authorizer-refresh-tokens': refreshTokens,
-        'github-token': 'ghs_faketoken_for_tests',
-        targets: targets.join('\n')
-      },
+      inputs: { command: 'sync', ...world.credentials.component(targets) },
       eventName: 'schedule'
     })
     expect(run.errors).toEqual([])
@@ -305,7 +279,7 @@ describe('credentials and targets', () => {
         command: 'sync',
         'api-base-url': world.emulator.url,
         appsecret: standalone.appsecret,
-        'github-token': 'ghs_faketoken_for_tests',
+        'github-token': GITHUB_TOKEN,
         appid: standalone.appid
       },
       eventName: 'schedule'
@@ -316,7 +290,12 @@ describe('credentials and targets', () => {
 
   it('without appid or targets, acts on the extAppid of the project', async () => {
     const run = await world.runInProcess({
-      inputs: { ...tokenUrl(''), command: 'sync', appid: '', 'project-path': 'sample/miniprogram-project' },
+      inputs: {
+        ...world.credentials.tokenUrl(),
+        command: 'sync',
+        appid: '',
+        'project-path': 'sample/miniprogram-project'
+      },
       eventName: 'schedule'
     })
     expect(run.errors).toEqual([])

@@ -6,6 +6,7 @@
  * entry ends its process (they run end to end, from dist/).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { setSecretSink } from '../src/redact.js'
 import { prepareRun, type RunActionOptions } from './run-action.js'
 
 export interface InProcessRun {
@@ -45,6 +46,8 @@ export async function runInProcess(options: RunActionOptions, summaryFile: strin
     const { run } = await import('../src/main.js')
     await run()
   } finally {
+    // run() hands new secrets to the runner (::add-mask::); after it, the test's own calls must not.
+    setSecretSink(undefined)
     exitCode = Number(process.exitCode ?? 0)
     process.stdout.write = saved.write
     process.exitCode = saved.exitCode

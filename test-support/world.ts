@@ -17,12 +17,21 @@ import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './ru
 export const OWNER = 'octo'
 export const REPO = 'shop'
 export const SAMPLE_PROJECT = path.join(repoRoot, 'sample/miniprogram-project')
+/** The token the fake GitHub accepts. */
+export const GITHUB_TOKEN = 'ghs_faketoken_for_tests'
 
 export interface World {
   emulator: RunningEmulator
   servicewechat: Awaited<ReturnType<typeof startServiceWechatFake>>
   github: Awaited<ReturnType<typeof startFakeGitHub>>
   toolCache: string
+  /** The inputs that point the action at the world and give it a way to WeChat tokens. */
+  credentials: {
+    /** The emulator's token service (`token-url`), for `appid` when given. */
+    tokenUrl(appid?: string): Record<string, string>
+    /** The third-party platform's own credentials, with the refresh token of each target. */
+    component(targets: string[]): Record<string, string>
+  }
   /** Runs dist/index.js with the world's addresses filled in. */
   run(options: Omit<RunActionOptions, 'githubApiUrl'> & { githubApiUrl?: string }): Promise<ActionRun>
   /** Runs run() of src/main.ts in this process, the same way (commands that never compile). */
@@ -53,11 +62,35 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
   const github = await startFakeGitHub({ owner: OWNER, repo: REPO })
   const toolCache = prepopulatedToolCache()
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'world-'))
+  const emulated = emulator.credentials
+  const refreshTokenOf = (appid: string): string => {
+    const app = emulated.apps.find((candidate) => candidate.appid === appid)
+    if (!app) throw new Error(`${appid} is not authorized to the emulated platform`)
+    return app.refreshToken
+  }
   return {
     emulator,
     servicewechat,
     github,
     toolCache,
+    credentials: {
+      tokenUrl: (appid) => ({
+        'api-base-url': emulator.url,
+        'token-url': emulated.tokenServiceUrl,
+        'token-url-secret': emulated.tokenServiceSecret,
+        'github-token': GITHUB_TOKEN,
+        ...(appid ? { appid } : {})
+      }),
+      component: (targets) => ({
+        'api-base-url': emulator.url,
+        'component-appid': emulated.componentAppid,
+        'component-appsecret': emulated.componentAppsecret,
+        'component-verify-ticket': emulated.componentVerifyTicket,
+        'authorizer-refresh-tokens': targets.map((appid) => `${appid}: ${refreshTokenOf(appid)}`).join('\n'),
+        'github-token': GITHUB_TOKEN,
+        targets: targets.join('\n')
+      })
+    },
     run: (runOptions) => {
       const run = () =>
         runAction({
