@@ -1,11 +1,11 @@
 // Fails the run when the tests left files or folders in the repository (see jest-global-setup.mjs), and
-// removes the run's compile slots.
+// removes the run's compile queue.
 import { rmSync } from 'node:fs'
 import { strayEntries } from './repo-tree.mjs'
 
 export default function tearDown() {
-  const slots = process.env.WECHAT_ACTION_TEST_COMPILE_SLOTS
-  if (slots) rmSync(slots, { recursive: true, force: true })
+  const queue = process.env.WECHAT_ACTION_TEST_COMPILE_QUEUE
+  if (queue) rmSync(queue, { recursive: true, force: true })
   const before = globalThis.__repositoryTreeBeforeTests
   if (!before) return
   const stray = strayEntries(before)

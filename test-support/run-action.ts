@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +29,12 @@ export interface RunActionOptions {
   debug?: boolean
   /** Kill the action with this signal once a line of its stdout matches (crash tests). */
   killWhen?: { pattern: RegExp; signal: NodeJS.Signals }
+  /**
+   * Where the run's folder (RUNNER_TEMP, the output, summary and event files) goes; the OS temp folder by
+   * default. It outlives the run, since outputs may point into it (the preview QR image): the world
+   * removes its runs' folders when it closes.
+   */
+  parentDir?: string
 }
 
 export interface ActionRun {
@@ -106,13 +112,13 @@ export interface RunFiles {
   summaryFile: string
   /** The environment the runner gives the action: inputs, GITHUB_* and RUNNER_* variables. */
   env: Record<string, string>
-  /** Reads the outputs and the summary the run wrote, and removes the folder. */
+  /** Reads the outputs and the summary the run wrote. */
   collect(): { outputs: Record<string, string>; summary: string }
 }
 
 /** Sets up the files and the environment of a run, as the runner does for each step. */
 export function prepareRun(options: RunActionOptions): RunFiles {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'action-run-'))
+  const dir = mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), 'action-run-'))
   const outputFile = path.join(dir, 'output')
   const summaryFile = path.join(dir, 'summary')
   const eventFile = path.join(dir, 'event.json')
@@ -155,14 +161,10 @@ export function prepareRun(options: RunActionOptions): RunFiles {
     outputFile,
     summaryFile,
     env,
-    collect: () => {
-      const collected = {
-        outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-        summary: readFileSync(summaryFile, 'utf8')
-      }
-      rmSync(dir, { recursive: true, force: true })
-      return collected
-    }
+    collect: () => ({
+      outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+      summary: readFileSync(summaryFile, 'utf8')
+    })
   }
 }
 

@@ -97,6 +97,7 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
           githubApiUrl: github.url,
           repository: `${OWNER}/${REPO}`,
           toolCache,
+          parentDir: scratch,
           ...runOptions,
           env: { NODE_EXTRA_CA_CERTS: servicewechat.caCertPath, ...runOptions.env }
         })
@@ -104,7 +105,13 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
     },
     runInProcess: (runOptions) =>
       runInProcess(
-        { githubApiUrl: github.url, repository: `${OWNER}/${REPO}`, toolCache, ...runOptions },
+        {
+          githubApiUrl: github.url,
+          repository: `${OWNER}/${REPO}`,
+          toolCache,
+          parentDir: scratch,
+          ...runOptions
+        },
         path.join(scratch, 'step-summary.md')
       ),
     close: async () => {
