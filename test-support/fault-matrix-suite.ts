@@ -72,7 +72,7 @@ export function describeFaultMatrixShare(share: number): void {
     world = await startWorld({ ...FAULT_MATRIX_WORLD, extraApps: faultMatrixAppCount(options) })
     world.github.addCommit('f'.repeat(40))
     rows = await runFaultMatrix(world, options)
-  }, 400_000)
+  }, 600_000)
 
   afterAll(async () => {
     await world?.close()
