@@ -3,7 +3,7 @@
  * variables (with action.yml's defaults applied), the GITHUB_* context, an event payload file, and
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. The child's environment is built from scratch.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -168,6 +168,26 @@ export function prepareRun(options: RunActionOptions): RunFiles {
   }
 }
 
+/** Action processes not ended yet, with the marker their descendants carry. */
+const runningActions = new Map<ChildProcess, string>()
+
+/**
+ * Ends the action processes still running and everything they started, e.g. of a test that timed out
+ * (the world does it when it closes).
+ */
+export function killRunningActions(): void {
+  for (const [child, marker] of runningActions) {
+    child.kill('SIGKILL')
+    for (const pid of processesWithMarker(marker)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const files = prepareRun(options)
   // Every process the action starts inherits the marker, so leftovers can be found.
@@ -179,6 +199,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
+  runningActions.set(child, markerValue)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => {
@@ -190,7 +211,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('close', (code, sig) => resolve([code, sig]))
+    child.on('close', (code, sig) => {
+      runningActions.delete(child)
+      resolve([code, sig])
+    })
   )
   clearTimeout(timeout)
   // Give killed children a moment to disappear before looking for leftovers.

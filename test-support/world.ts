@@ -12,7 +12,13 @@ import { toolInstallDir } from '../src/ci/loader.js'
 import { startFakeGitHub } from './fake-github.js'
 import { compiles, withCompileSlot } from './compile-slots.js'
 import { runInProcess, type InProcessRun } from './in-process-run.js'
-import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './run-action.js'
+import {
+  killRunningActions,
+  repoRoot,
+  runAction,
+  type ActionRun,
+  type RunActionOptions
+} from './run-action.js'
 
 export const OWNER = 'octo'
 export const REPO = 'shop'
@@ -115,6 +121,7 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
         path.join(scratch, 'step-summary.md')
       ),
     close: async () => {
+      killRunningActions()
       await Promise.all([emulator.close(), servicewechat.close(), github.close()])
       rmSync(toolCache, { recursive: true, force: true })
       rmSync(scratch, { recursive: true, force: true })
