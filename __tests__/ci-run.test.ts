@@ -6,12 +6,11 @@
  * Time is the child's ManualClock: heartbeats and timeouts happen when a test moves it, while the fake
  * holds the upload, so no test races a timer.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { generateKeyPairSync } from 'node:crypto'
 import {
   cpSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -41,6 +40,10 @@ import { prepopulatedToolCache, SAMPLE_PROJECT } from '../test-support/world.js'
 
 const DEV_APPID = 'wxd000000000000001'
 const HEX_FOLDER = /^[0-9a-f]{32}$/
+
+// A hang guard above the child's own (ci-child.ts): a compile may wait for a free slot (compile-slots.ts),
+// and takes ten times as long on a starved machine.
+jest.setTimeout(300_000)
 
 let work: string
 let projectPath: string
@@ -96,8 +99,6 @@ beforeAll(async () => {
   projectPath = path.join(work, 'project')
   cpSync(SAMPLE_PROJECT, projectPath, { recursive: true })
   toolCacheDir = prepopulatedToolCache()
-  tempDir = path.join(work, 'runner-temp')
-  mkdirSync(tempDir)
   emulator = await startEmulator()
   devKey = emulator.credentials.apps.find((app) => app.appid === DEV_APPID)?.uploadPrivateKeyPem as string
   fake = await startServiceWechatFake({
@@ -111,6 +112,8 @@ beforeAll(async () => {
 
 beforeEach(() => {
   uploads.length = 0
+  // A RUNNER_TEMP of each test's own: what one run leaves there does not count against the next.
+  tempDir = mkdtempSync(path.join(work, 'runner-temp-'))
 })
 
 afterEach(() => {

@@ -51,7 +51,7 @@ export type CiChildOptions = Omit<CiRunOptions, 'log' | 'clock' | 'lockfileDir'>
 const TSX_LOADER = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href
 
 /** Kills a child that neither ends nor fails, before the test times out: a hung run must not hang the suite. */
-const HUNG_CHILD_MS = 170_000
+const HUNG_CHILD_MS = 280_000
 
 const running = new Set<ChildProcess>()
 

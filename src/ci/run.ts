@@ -26,7 +26,6 @@ import type {
 } from './types.js'
 
 export { terminateChildProcesses } from './processes.js'
-export type { CiClock } from './clock.js'
 export { CiError } from './errors.js'
 export { MINIPROGRAM_CI_VERSION } from './loader.js'
 
