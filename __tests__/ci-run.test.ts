@@ -1,63 +1,58 @@
 /**
- * runMiniprogramCi on the sources with the real, pinned miniprogram-ci. Its HTTP (all of it happens
- * in this process) is answered by nock as servicewechat.com would, so compile, signing, upload and
- * preview run for real while nothing leaves the machine.
+ * runMiniprogramCi with the real, pinned miniprogram-ci, each run in a process of its own as in the action
+ * (test-support/ci-child.ts). Its requests to https://servicewechat.com go through the TLS-intercepting
+ * proxy to the loopback fake, which verifies the signature and records the package in the WeChat
+ * emulator: compile, signing, upload and preview run for real while nothing leaves the machine.
+ * Time is the child's ManualClock: heartbeats and timeouts happen when a test moves it, while the fake
+ * holds the upload, so no test races a timer.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import nock from 'nock'
-import { constants, generateKeyPairSync, publicDecrypt } from 'node:crypto'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { generateKeyPairSync } from 'node:crypto'
 import {
   cpSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { gunzipSync } from 'node:zlib'
+import { startEmulator, type RunningEmulator } from '../emulator/index.js'
 import {
   PREVIEW_QRCODE_JPEG_BASE64,
-  PROJECT_ATTR,
+  startServiceWechatFake,
   subpackageInfo,
-  unpackCodePackage
+  type CiUpload,
+  type ServiceWechatFake
 } from '../emulator/servicewechat.js'
-import { CiError } from '../src/ci/errors.js'
-import { COMPLETE_MARKER, toolInstallDir } from '../src/ci/loader.js'
-import { listDescendants } from '../src/ci/processes.js'
-import { runMiniprogramCi, type CiLog, type CiRunOptions } from '../src/ci/run.js'
+import { runMiniprogramCi, type CiLog } from '../src/ci/run.js'
 import { InputError } from '../src/errors.js'
-import { clearSecrets, redact } from '../src/redact.js'
+import {
+  killCiChildren,
+  startCiChild,
+  type CiChildOptions,
+  type CiChildRun
+} from '../test-support/ci-child.js'
+import { prepopulatedToolCache, SAMPLE_PROJECT } from '../test-support/world.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const lockfileDir = path.join(repoRoot, 'tools/miniprogram-ci')
-const APPID = 'wxd000000000000001'
-const HOST = 'https://servicewechat.com'
+const DEV_APPID = 'wxd000000000000001'
+const HEX_FOLDER = /^[0-9a-f]{32}$/
 
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs1', format: 'pem' }
-})
+// A hang guard above the child's own (ci-child.ts): a compile may wait for a free slot (compile-slots.ts),
+// and takes ten times as long on a starved machine.
+jest.setTimeout(300_000)
 
 let work: string
 let projectPath: string
 let toolCacheDir: string
 let tempDir: string
-
-interface Upload {
-  path: string
-  query: URLSearchParams
-  files: Map<string, Buffer>
-  signed: { appid: string; rand_str: string }
-  keyFiles: Array<{ file: string; mode: number }>
-}
+let emulator: RunningEmulator
+let fake: ServiceWechatFake
+let devKey: string
+const uploads: CiUpload[] = []
 
 /** Key files under tempDir right now (the run writes exactly one while it is active). */
 function keyFilesIn(dir: string): Array<{ file: string; mode: number }> {
@@ -68,167 +63,98 @@ function keyFilesIn(dir: string): Array<{ file: string; mode: number }> {
     .map((file) => ({ file, mode: statSync(file).mode & 0o777 }))
 }
 
-function bodyBuffer(body: unknown): Buffer {
-  if (Buffer.isBuffer(body)) return body
-  const text = String(body)
-  // nock hands binary request bodies over hex-encoded.
-  return /^[0-9a-f]+$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'binary')
-}
-
-/** servicewechat.com as miniprogram-ci sees it; `uploadReply` decides the upload/testSourceURL answer. */
-function serveWechat(uploadReply?: (upload: Upload) => Record<string, unknown>): {
-  uploads: Upload[]
-  rands: string[]
-} {
-  const uploads: Upload[] = []
-  const rands: string[] = []
-  nock(HOST)
-    .persist()
-    .post('/wxa/ci/getrandstr')
-    .query(true)
-    .reply(200, () => {
-      const randomString = `RAND_${rands.length}_${Math.random().toString(16).slice(2, 10)}`
-      rands.push(randomString)
-      return { errCode: 0, errMsg: 'ok', data: { randomString } }
-    })
-  nock(HOST).persist().post('/wxa/ci/getattr').query(true).reply(200, { errCode: 0, data: PROJECT_ATTR })
-  nock(HOST).persist().get('/wxa/ci/getwhiteextlist').query(true).reply(200, { errCode: 0, data: {} })
-  nock(HOST).persist().post('/wxa-dev-logic/clientreportv2').query(true).reply(200, { errCode: 0 })
-  const receive = (uri: string, body: unknown): Record<string, unknown> => {
-    const url = new URL(uri, HOST)
-    const files = unpackCodePackage(gunzipSync(bodyBuffer(body)))
-    const signature = JSON.parse((files.get('/ci.signature') as Buffer).toString('utf8')) as {
-      signature: string
-    }
-    const signed = JSON.parse(
-      publicDecrypt(
-        { key: publicKey, padding: constants.RSA_PKCS1_PADDING },
-        Buffer.from(signature.signature, 'base64')
-      ).toString('utf8')
-    ) as Upload['signed']
-    const named = new Map([...files].map(([name, data]) => [name.replace(/^\//, ''), data]))
-    const upload = {
-      path: url.pathname,
-      query: url.searchParams,
-      files: named,
-      signed,
-      keyFiles: keyFilesIn(tempDir)
-    }
-    uploads.push(upload)
-    if (uploadReply) return uploadReply(upload)
-    const body2: Record<string, unknown> = {
-      subpackage_info: subpackageInfo(named),
-      ext_plugin_info: [{ provider: 'wxplugin000000001', version: '1.0.3', size: 2048 }],
-      str_uint64version: '1700000000123'
-    }
-    if (url.pathname === '/wxa/ci/testSourceURL') body2.qrcode_img = PREVIEW_QRCODE_JPEG_BASE64
-    return { errCode: 0, errMsg: 'ok', body: body2 }
-  }
-  nock(HOST)
-    .persist()
-    .post('/wxa/ci/upload')
-    .query(true)
-    .reply(200, (uri, body) => receive(uri, body))
-  nock(HOST)
-    .persist()
-    .post('/wxa/ci/testSourceURL')
-    .query(true)
-    .reply(200, (uri, body) => receive(uri, body))
-  return { uploads, rands }
-}
-
-function recordingLog(): CiLog & { lines: string[]; warnings: string[]; groups: string[] } {
-  const lines: string[] = []
-  const warnings: string[] = []
-  const groups: string[] = []
-  return {
-    lines,
-    warnings,
-    groups,
-    info: (message) => lines.push(message),
-    warning: (message) => warnings.push(message),
-    debug: () => undefined,
-    startGroup: (name) => groups.push(name),
-    endGroup: () => groups.push('(end)')
-  }
-}
-
-function options(overrides: Partial<CiRunOptions> = {}): CiRunOptions {
+function options(overrides: Partial<CiChildOptions> = {}): CiChildOptions {
   return {
     command: 'upload',
     projectPath,
-    privateKey,
+    privateKey: devKey,
     robot: 3,
     version: '1.2.3',
     description: 'Release 1.2.3 [abc1234]',
+    proxy: fake.proxyUrl,
     tempDir,
     toolCacheDir,
-    lockfileDir,
-    log: recordingLog(),
     ...overrides
   }
 }
 
-/** The error a run failed with; a run that succeeds fails the test. */
-async function failure(run: Promise<unknown>): Promise<CiError> {
-  const outcome = await run.then(
-    () => new Error('the run succeeded'),
-    (caught: unknown) => caught
-  )
-  expect(outcome).toBeInstanceOf(CiError)
-  return outcome as CiError
+/** Runs to the end without any cue from the test. */
+function runToEnd(overrides: Partial<CiChildOptions> = {}): Promise<CiChildRun> {
+  return startCiChild(options(overrides), { NODE_EXTRA_CA_CERTS: fake.caCertPath }).done
 }
 
-async function expectNoNewChildren(before: Set<number>): Promise<void> {
-  const now = (await listDescendants()).filter((pid) => !before.has(pid))
-  expect(now).toEqual([])
+/** What every run leaves: nothing running, no key file, nothing in the folder it ran from. */
+function expectCleanEnd(run: CiChildRun): void {
+  expect(run.leftoverPids).toEqual([])
+  expect(run.signal).toBeNull()
+  expect(keyFilesIn(tempDir)).toEqual([])
+  expect(
+    readdirSync(tempDir).filter((name) => name.startsWith('wechat-ci-') || HEX_FOLDER.test(name))
+  ).toEqual([])
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'ci-run-test-'))
   // A copy outside the repository, so miniprogram-ci is not found in the project and comes from the cache.
   projectPath = path.join(work, 'project')
-  cpSync(path.join(repoRoot, 'sample/miniprogram-project'), projectPath, { recursive: true })
-  toolCacheDir = path.join(work, 'tool-cache')
-  const installDir = toolInstallDir(toolCacheDir, lockfileDir)
-  mkdirSync(installDir, { recursive: true })
-  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(installDir, 'node_modules'), 'dir')
-  writeFileSync(path.join(installDir, COMPLETE_MARKER), 'linked for tests\n')
-  tempDir = path.join(work, 'runner-temp')
-  mkdirSync(tempDir)
-  nock.disableNetConnect()
+  cpSync(SAMPLE_PROJECT, projectPath, { recursive: true })
+  toolCacheDir = prepopulatedToolCache()
+  emulator = await startEmulator()
+  devKey = emulator.credentials.apps.find((app) => app.appid === DEV_APPID)?.uploadPrivateKeyPem as string
+  fake = await startServiceWechatFake({
+    onUpload: (upload) => {
+      uploads.push(upload)
+      return emulator.recordCiUpload(upload)
+    },
+    publicKeyFor: (appid) => emulator.uploadPublicKey(appid)
+  })
+})
+
+beforeEach(() => {
+  uploads.length = 0
+  // A RUNNER_TEMP of each test's own: what one run leaves there does not count against the next.
+  tempDir = mkdtempSync(path.join(work, 'runner-temp-'))
 })
 
 afterEach(() => {
-  nock.cleanAll()
-  clearSecrets()
+  killCiChildren()
 })
 
-afterAll(() => {
-  nock.enableNetConnect()
-  nock.restore()
+afterAll(async () => {
+  await fake?.close()
+  await emulator?.close()
   rmSync(work, { recursive: true, force: true })
+  rmSync(toolCacheDir, { recursive: true, force: true })
 })
 
 describe('upload', () => {
-  it('compiles, signs and uploads the project, maps the sizes and leaves no key file and no process behind', async () => {
-    const before = new Set(await listDescendants())
-    const server = serveWechat()
-    const log = recordingLog()
-    // A key pasted with literal \n sequences, a common secret-pasting mistake, is repaired.
-    const result = await runMiniprogramCi(options({ privateKey: privateKey.replace(/\n/g, '\\n'), log }))
+  it('compiles, signs and uploads, says it is still working, and leaves no key file and no process behind', async () => {
+    fake.failNext('/wxa/ci/upload', { hold: true })
+    const child = startCiChild(options({ heartbeatMs: 15_000 }), { NODE_EXTRA_CA_CERTS: fake.caCertPath })
+    await child.before(fake.held('/wxa/ci/upload'))
+    // The key exists only as a 0600 file while the run is active.
+    const keyFiles = keyFilesIn(tempDir)
+    expect(keyFiles).toHaveLength(1)
+    expect(keyFiles[0]?.mode).toBe(0o600)
+    await child.advance(15_000)
+    expect(child.lines.filter((line) => line.includes('still working'))).toEqual([
+      expect.stringMatching(/^info … still working \(15 s elapsed; last step: .+\)$/)
+    ])
+    fake.releaseHeld()
+    const run = await child.done
 
-    expect(server.uploads).toHaveLength(1)
-    const upload = server.uploads[0] as Upload
-    expect(upload.path).toBe('/wxa/ci/upload')
-    expect(upload.query.get('appid')).toBe(APPID)
-    expect(upload.query.get('version')).toBe('1.2.3')
-    expect(upload.query.get('desc')).toBe('Release 1.2.3 [abc1234]')
-    expect(upload.query.get('robot')).toBe('3')
-    expect(upload.query.get('type')).toBe('miniProgram')
-    expect(upload.query.get('extAppId')).toBe('wxa000000000000001')
-    // Signed with our key over the rand string the server issued last.
-    expect(upload.signed).toEqual({ appid: APPID, rand_str: server.rands.at(-1) })
+    expect(run.error).toBeUndefined()
+    expect(run.exitCode).toBe(0)
+    expect(uploads).toHaveLength(1)
+    const upload = uploads[0] as CiUpload
+    expect(upload).toMatchObject({
+      appid: DEV_APPID,
+      version: '1.2.3',
+      desc: 'Release 1.2.3 [abc1234]',
+      robot: 3,
+      kind: 'upload',
+      extAppid: 'wxa000000000000001'
+    })
     expect([...upload.files.keys()]).toEqual(
       expect.arrayContaining([
         'app.json',
@@ -239,16 +165,14 @@ describe('upload', () => {
     )
     // es6 + minify from project.config.json: the ES2015+ sources are transpiled (no arrow functions left).
     expect((upload.files.get('utils/util.js') as Buffer).toString()).not.toContain('=>')
-
-    // The key existed only as a 0600 file during the upload, and is gone afterwards.
-    expect(upload.keyFiles).toHaveLength(1)
-    expect(upload.keyFiles[0]?.mode).toBe(0o600)
-    expect(keyFilesIn(tempDir)).toEqual([])
-    expect(readdirSync(tempDir).filter((name) => name.startsWith('wechat-ci-'))).toEqual([])
+    const request = fake.requests().find((candidate) => candidate.path === '/wxa/ci/upload')
+    expect(request?.query).toMatchObject({ appid: DEV_APPID, type: 'miniProgram' })
+    // Every call went through the proxy as a CONNECT to servicewechat.com, nothing else.
+    expect(new Set(fake.connects())).toEqual(new Set(['servicewechat.com:443']))
 
     const expectedSizes = subpackageInfo(upload.files)
-    expect(result).toMatchObject({
-      appid: APPID,
+    expect(run.result).toMatchObject({
+      appid: DEV_APPID,
       version: '1.2.3',
       description: 'Release 1.2.3 [abc1234]',
       robot: 3,
@@ -256,126 +180,126 @@ describe('upload', () => {
         total: expectedSizes[0]?.size,
         main: expectedSizes[1]?.size,
         subpackages: [{ name: 'packageOrder', size: expectedSizes[2]?.size }],
-        plugins: [{ appid: 'wxplugin000000001', version: '1.0.3', size: 2048 }]
+        plugins: []
       },
-      setup: { source: 'cache', version: '2.1.42' }
+      setup: { source: 'cache', version: '2.1.42' },
+      // The child's clock moved only when the test moved it.
+      durationMs: 15_000
     })
-    expect(result.qrcodePath).toBeUndefined()
-    expect(log.groups).toEqual(['miniprogram-ci: compile and upload', '(end)'])
-    expect(log.lines.some((line) => line.includes('pages/index/index.js'))).toBe(true)
+    expect(run.result?.qrcodePath).toBeUndefined()
+    expect(run.lines.filter((line) => line.startsWith('group') || line.startsWith('endgroup'))).toEqual([
+      'group miniprogram-ci: compile and upload',
+      'endgroup '
+    ])
+    expect(run.lines.some((line) => line.startsWith('info') && line.includes('pages/index/index.js'))).toBe(
+      true
+    )
     // Progress lines are deduplicated.
-    const progress = log.lines.filter((line) => line.startsWith('Compiling'))
+    const progress = run.lines.filter((line) => line.startsWith('info Compiling'))
     expect(new Set(progress).size).toBe(progress.length)
-    // The key is a registered secret from now on.
-    const bodyLine = privateKey.split('\n')[1] as string
-    expect(redact(`key line ${bodyLine}`)).toBe('key line ***')
-    await expectNoNewChildren(before)
-  }, 180_000)
-
-  it('prints a heartbeat while it works', async () => {
-    serveWechat()
-    const log = recordingLog()
-    await runMiniprogramCi(options({ heartbeatMs: 300, log }))
-    expect(log.lines.some((line) => /still working \(\d+ s elapsed/.test(line))).toBe(true)
-  }, 180_000)
+    // The uploaded code became the trial version of the authorized mini program named in ext.json.
+    expect(
+      (emulator.control.state() as { apps: Record<string, { trial?: { version: string } }> }).apps[
+        'wxa000000000000001'
+      ]?.trial?.version
+    ).toBe('1.2.3')
+    expectCleanEnd(run)
+  })
 })
 
 describe('preview', () => {
   it('writes the QR image and opens the requested page', async () => {
-    const before = new Set(await listDescendants())
-    const server = serveWechat()
-    const qrcodeOutputPath = path.join(tempDir, 'qr', 'preview.jpg')
-    const result = await runMiniprogramCi(
-      options({
-        command: 'preview',
-        qrcodeOutputPath,
-        pagePath: 'pages/logs/logs',
-        searchQuery: 'from=ci&n=2'
-      })
-    )
-    const upload = server.uploads[0] as Upload
-    expect(upload.path).toBe('/wxa/ci/testSourceURL')
-    expect(upload.query.get('path')).toBe('pages/logs/logs?from=ci&n=2')
-    expect(JSON.parse(upload.query.get('debugLaunchInfo') as string)).toEqual({
+    const qrcodeOutputPath = path.join(work, 'qr', 'preview.jpg')
+    const run = await runToEnd({
+      command: 'preview',
+      qrcodeOutputPath,
+      pagePath: 'pages/logs/logs',
+      searchQuery: 'from=ci&n=2'
+    })
+    expect(run.error).toBeUndefined()
+    expect(run.exitCode).toBe(0)
+    expect(uploads[0]).toMatchObject({
+      kind: 'preview',
+      appid: DEV_APPID,
+      pagePath: 'pages/logs/logs?from=ci&n=2'
+    })
+    const request = fake.requests().find((candidate) => candidate.path === '/wxa/ci/testSourceURL')
+    expect(JSON.parse(request?.query.debugLaunchInfo ?? '{}')).toEqual({
       scene: 1011,
       path: 'pages/logs/logs',
       query: { from: 'ci', n: '2' }
     })
-    expect(result.qrcodePath).toBe(qrcodeOutputPath)
+    expect(run.result?.qrcodePath).toBe(qrcodeOutputPath)
     expect(readFileSync(qrcodeOutputPath)).toEqual(Buffer.from(PREVIEW_QRCODE_JPEG_BASE64, 'base64'))
-    expect(result.pagePath).toBe('pages/logs/logs?from=ci&n=2')
-    expect(result.sizes.total).toBeGreaterThan(0)
-    await expectNoNewChildren(before)
-  }, 180_000)
+    expect(run.result?.pagePath).toBe('pages/logs/logs?from=ci&n=2')
+    expect(run.result?.sizes.total).toBeGreaterThan(0)
+    expectCleanEnd(run)
+  })
 })
 
 describe('input checks before anything runs', () => {
+  const silent: CiLog = {
+    info: () => undefined,
+    warning: () => undefined,
+    debug: () => undefined,
+    startGroup: () => undefined,
+    endGroup: () => undefined
+  }
+  // These fail before miniprogram-ci is loaded, so they run in this process.
+  const direct = (overrides: Partial<CiChildOptions>) =>
+    runMiniprogramCi({ ...options(overrides), lockfileDir: path.join(work, 'unused'), log: silent })
+
   it('rejects text that is not a PEM key, naming the input', async () => {
-    const server = serveWechat()
-    await expect(
-      runMiniprogramCi(options({ privateKey: 'this is not a key at all' }))
-    ).rejects.toBeInstanceOf(InputError)
-    await expect(runMiniprogramCi(options({ privateKey: 'this is not a key at all' }))).rejects.toMatchObject(
-      {
-        input: 'private-key',
-        message: expect.stringContaining('BEGIN')
-      }
-    )
-    expect(server.rands).toEqual([])
+    const requestsBefore = fake.requests().length
+    const error = await direct({ privateKey: 'this is not a key at all' }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(InputError)
+    expect(error).toMatchObject({ input: 'private-key', message: expect.stringContaining('BEGIN') })
+    expect(fake.requests()).toHaveLength(requestsBefore)
   })
 
   it('rejects a robot outside 1–30', async () => {
-    await expect(runMiniprogramCi(options({ robot: 31 }))).rejects.toMatchObject({ input: 'robot' })
+    await expect(direct({ robot: 31 })).rejects.toMatchObject({ input: 'robot' })
   })
 })
 
 describe('errors a user can act on', () => {
-  async function failingUpload(
-    reply: Record<string, unknown>,
-    overrides: Partial<CiRunOptions> = {}
-  ): Promise<CiError> {
-    const before = new Set(await listDescendants())
-    serveWechat(() => reply)
-    const error = await runMiniprogramCi(options(overrides)).then(
-      () => undefined,
-      (caught: unknown) => caught
-    )
-    expect(error).toBeInstanceOf(CiError)
-    // A failed upload leaves miniprogram-ci's compiler running; the run must have ended it.
-    await expectNoNewChildren(before)
-    return error as CiError
-  }
+  it('rejects a well-formed key that is not the one registered', async () => {
+    const { privateKey: otherKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' }
+    })
+    const run = await runToEnd({ privateKey: otherKey })
+    expect(run.exitCode).toBe(1)
+    expect(run.error?.kind).toBe('key-rejected')
+    expect(run.error?.message).toContain('-80011')
+    expect(run.error?.message).toContain(DEV_APPID)
+    expect(uploads).toEqual([])
+    expectCleanEnd(run)
+  })
 
   it('turns an IP whitelist refusal into whitelist advice', async () => {
-    const error = await failingUpload({
-      errCode: -10008,
-      errMsg: 'invalid ip: 203.0.113.7, reference: not in whitelist'
-    })
-    expect(error.kind).toBe('ip-whitelist')
-    expect(error.code).toBe(20003)
-    expect(error.server).toEqual({
-      errCode: -10008,
-      errMsg: 'invalid ip: 203.0.113.7, reference: not in whitelist'
-    })
-    expect(error.message).toContain('IP白名单')
-    expect(error.message).toContain('"proxy"')
-  }, 180_000)
+    const refusal = { errCode: -10008, errMsg: 'invalid ip: 203.0.113.7, reference: not in whitelist' }
+    fake.failNext('/wxa/ci/upload', refusal)
+    const run = await runToEnd()
+    expect(run.exitCode).toBe(1)
+    expect(run.error).toMatchObject({ name: 'CiError', kind: 'ip-whitelist', code: 20003, server: refusal })
+    expect(run.error?.message).toContain('IP白名单')
+    expect(run.error?.message).toContain('"proxy"')
+    expect(uploads).toEqual([])
+    // A failed upload leaves miniprogram-ci's compiler running; the run must have ended it.
+    expectCleanEnd(run)
+  })
 
-  it('explains a network failure with proxy advice', async () => {
-    nock(HOST)
-      .persist()
-      .post('/wxa/ci/getrandstr')
-      .query(true)
-      .replyWithError(
-        Object.assign(new Error('getaddrinfo ENOTFOUND servicewechat.com'), { code: 'ENOTFOUND' })
-      )
-    const error = await failure(runMiniprogramCi(options()))
-    expect(error).toBeInstanceOf(CiError)
-    expect(error.kind).toBe('network')
-    expect(error.code).toBe(20001)
-    expect(error.message).toContain('ENOTFOUND')
-    expect(error.message).toContain('set the "proxy" input')
-  }, 180_000)
+  it('explains a dropped connection with proxy advice', async () => {
+    fake.failNext('/wxa/ci/getrandstr', { dropConnection: true })
+    const run = await runToEnd()
+    expect(run.exitCode).toBe(1)
+    expect(run.error?.kind).toBe('network')
+    expect(run.error?.code).toBe(20001)
+    expect(run.error?.message).toContain(fake.proxyUrl)
+    expectCleanEnd(run)
+  })
 
   it('names the file of a compile error and ends the compiler', async () => {
     const broken = path.join(work, 'broken')
@@ -384,27 +308,28 @@ describe('errors a user can act on', () => {
     const appJson = JSON.parse(readFileSync(appJsonPath, 'utf8')) as { pages: string[] }
     appJson.pages.push('pages/missing/missing')
     writeFileSync(appJsonPath, JSON.stringify(appJson))
-    const before = new Set(await listDescendants())
-    serveWechat()
-    const error = await failure(runMiniprogramCi(options({ projectPath: broken })))
-    expect(error).toBeInstanceOf(CiError)
-    expect(error.kind).toBe('compile')
-    expect(error.message).toContain('app.json')
-    expect(error.message).toContain('pages/missing/missing')
-    await expectNoNewChildren(before)
-  }, 180_000)
+    const run = await runToEnd({ projectPath: broken })
+    expect(run.exitCode).toBe(1)
+    expect(run.error?.kind).toBe('compile')
+    expect(run.error?.message).toContain('app.json')
+    expect(run.error?.message).toContain('pages/missing/missing')
+    expect(uploads).toEqual([])
+    expectCleanEnd(run)
+  })
 
   it('times out with a clear error and ends the compiler', async () => {
-    const before = new Set(await listDescendants())
-    serveWechat()
-    const started = Date.now()
-    const error = await failure(runMiniprogramCi(options({ timeoutMs: 2000 })))
-    expect(error).toBeInstanceOf(CiError)
-    expect(error.kind).toBe('timeout')
-    expect(error.message).toMatch(/did not finish within 2 s/)
-    expect(Date.now() - started).toBeLessThan(10_000)
-    await expectNoNewChildren(before)
-    // Let the abandoned call settle so it does not write into the next test.
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }, 180_000)
+    fake.failNext('/wxa/ci/upload', { hold: true })
+    const child = startCiChild(options({ timeoutMs: 60_000 }), { NODE_EXTRA_CA_CERTS: fake.caCertPath })
+    await child.before(fake.held('/wxa/ci/upload'))
+    await child.advance(60_000)
+    // The run gave up (its group closes once the compiler is ended); the answer comes only now, and the
+    // process must still end by itself.
+    await child.before(child.waitForLine(/^endgroup/))
+    fake.releaseHeld()
+    const run = await child.done
+    expect(run.exitCode).toBe(1)
+    expect(run.error?.kind).toBe('timeout')
+    expect(run.error?.message).toMatch(/^miniprogram-ci upload did not finish within 60 s \(last step: .+\)/)
+    expectCleanEnd(run)
+  })
 })

@@ -3,34 +3,13 @@
  * after editing src/, the bundle is rebuilt first so that what runs is what the sources say.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { distIsCurrent } from '../scripts/dist-stamp.mjs'
 import { repoRoot } from '../test-support/run-action.js'
 
-/** Everything the bundle is made from: when any of it is newer than dist/index.js, dist is stale. */
-const BUNDLE_INPUTS = ['src', 'scripts/build.mjs', 'tools/miniprogram-ci', 'package-lock.json']
-
-function newestModification(target: string): number {
-  if (!existsSync(target)) return 0
-  const stat = statSync(target)
-  if (!stat.isDirectory()) return stat.mtimeMs
-  let newest = stat.mtimeMs
-  for (const entry of readdirSync(target))
-    newest = Math.max(newest, newestModification(path.join(target, entry)))
-  return newest
-}
-
-/** Why dist/ needs a rebuild, or undefined when it is up to date. */
+/** Why dist/ needs a rebuild, or undefined when it is what the sources build (the build's stamp matches). */
 export function staleDistReason(): string | undefined {
-  const bundle = path.join(repoRoot, 'dist/index.js')
-  if (!existsSync(bundle)) return 'dist/index.js is missing'
-  if (!existsSync(path.join(repoRoot, 'dist/miniprogram-ci/package-lock.json')))
-    return 'dist/miniprogram-ci (the pinned lockfile) is missing'
-  const built = statSync(bundle).mtimeMs
-  for (const input of BUNDLE_INPUTS) {
-    if (newestModification(path.join(repoRoot, input)) > built) return `${input} changed after the last build`
-  }
-  return undefined
+  return distIsCurrent(repoRoot) ? undefined : 'dist/ is not what the sources build'
 }
 
 /** Rebuilds dist/ with `node scripts/build.mjs` when it is stale; throws when the build fails. */

@@ -35,7 +35,11 @@ export interface ServiceWechatFakeOptions {
   publicKeyFor(appid: string): string | undefined
 }
 
-export type InjectedFailure = { errCode: number; errMsg: string } | { dropConnection: true }
+/**
+ * `hold`: the request gets no answer until `releaseHeld()` (then it is answered as usual) or the fake closes,
+ * which stalls the caller for as long as a test needs, without racing a timer.
+ */
+export type InjectedFailure = { errCode: number; errMsg: string } | { dropConnection: true } | { hold: true }
 
 export interface RecordedRequest {
   method: string
@@ -54,8 +58,12 @@ export interface ServiceWechatFake {
   requests(): RecordedRequest[]
   /** Every CONNECT target the proxy saw (refused ones included). */
   connects(): string[]
-  /** The next request to `path` fails with this reply, or has its connection dropped. */
+  /** The next request to `path` fails with this reply, has its connection dropped, or is held. */
   failNext(path: string, failure: InjectedFailure): void
+  /** Resolves once a request to `path` is being held (at once if one already is). */
+  held(path: string): Promise<void>
+  /** Answers every held request as if it had just arrived. */
+  releaseHeld(): void
   close(): Promise<void>
 }
 
@@ -208,6 +216,8 @@ export async function startServiceWechatFake(options: ServiceWechatFakeOptions):
   /** The last rand string issued per appid; a signature must carry it and uses it up. */
   const rands = new Map<string, string>()
   let uploadSequence = 0
+  const heldRequests: Array<{ path: string; answer: () => void }> = []
+  const heldWaiters: Array<{ path: string; resolve: () => void }> = []
 
   /** Checks `{appid, rand_str}` signed with the app's private key; returns an error reply or undefined. */
   const verifySignature = (
@@ -343,6 +353,22 @@ export async function startServiceWechatFake(options: ServiceWechatFakeOptions):
         request.socket.destroy()
         return
       }
+      if (failure && 'hold' in failure) {
+        const answer = (): void => {
+          route(request.method ?? 'GET', url.pathname, query, body).then(
+            (payload) => {
+              if (!response.destroyed) reply(response, payload)
+            },
+            () => response.destroy()
+          )
+        }
+        heldRequests.push({ path: url.pathname, answer })
+        for (const waiter of heldWaiters.filter((candidate) => candidate.path === url.pathname)) {
+          heldWaiters.splice(heldWaiters.indexOf(waiter), 1)
+          waiter.resolve()
+        }
+        return
+      }
       if (failure) {
         reply(response, failure)
         return
@@ -365,7 +391,15 @@ export async function startServiceWechatFake(options: ServiceWechatFakeOptions):
       queue.push(failure)
       failures.set(path, queue)
     },
+    held: (path) =>
+      heldRequests.some((request) => request.path === path)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => heldWaiters.push({ path, resolve })),
+    releaseHeld: () => {
+      for (const request of heldRequests.splice(0)) request.answer()
+    },
     close: async () => {
+      heldRequests.length = 0
       await proxy.close()
       ca.dispose()
     }

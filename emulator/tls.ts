@@ -42,8 +42,11 @@ function newKeyPair(): {
 }
 
 function serialNumber(): string {
-  // Positive: the first hex digit below 8.
-  return `0${randomBytes(15).toString('hex')}`
+  // Positive and minimally encoded, as OpenSSL requires ("illegal padding" otherwise): the first byte from
+  // 0x01 to 0x7f. A leading zero byte (1 serial in 256 with a fixed "0" prefix) made the server refuse it.
+  const bytes = randomBytes(16)
+  bytes[0] = 1 + ((bytes[0] as number) % 0x7f)
+  return bytes.toString('hex')
 }
 
 function validity(cert: forge.pki.Certificate): void {

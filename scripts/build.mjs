@@ -6,6 +6,7 @@ import { cpSync, mkdirSync, rmSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeLicenses } from './licenses.mjs'
+import { writeDistStamp } from './dist-stamp.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
@@ -52,3 +53,5 @@ const walk = (dir) => {
 }
 walk(dist)
 console.log(`dist/ built: ${(total / 1024 / 1024).toFixed(2)} MiB`)
+// npm test rebuilds dist/ only when this stamp no longer matches the sources.
+writeDistStamp(root)

@@ -5,9 +5,12 @@
  * invariants that matter: nothing submitted twice, no percentage moved twice, no write repeated after a
  * reply was lost, and a clear error where the action must stop.
  *
- * Run directly (`npx tsx scripts/fault-matrix.ts`) it writes docs/fault-matrix.md and prints it.
+ * Run directly (`npx tsx scripts/fault-matrix.ts`) it runs the documented matrix, writes docs/fault-matrix.md
+ * and prints it. With `--check` it only checks, without running anything, that docs/fault-matrix.md has the
+ * layout this script would write (endpoints, fault kinds, further cases, text); the e2e fault matrix checks
+ * the outcomes the page shows against the outcomes it observes.
  */
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -40,6 +43,8 @@ const FAULT_LABELS: Record<FaultKind, string> = {
   dropped: 'dropped connection',
   'expired-token': 'errcode 42001'
 }
+
+const DEFAULT_TIMEOUT_SECONDS = 3
 
 /** Faults after which a write's effect is unknown: the platform may have carried it out. */
 const UNKNOWN_OUTCOME_KINDS: ReadonlySet<FaultKind> = new Set(['http-502', 'timeout', 'malformed', 'dropped'])
@@ -79,8 +84,11 @@ interface CellContext {
   version: string
   sha: string
   devKey: string
-  timeoutSeconds: number
+  /** `wechat-timeout-seconds`; the action's default when unset. */
+  timeoutSeconds?: number
   tokenSource: TokenSource
+  /** Folders the cell made (removed after its run). */
+  scratch: string[]
 }
 
 interface Scenario {
@@ -96,6 +104,8 @@ interface EndpointSpec {
   /** The path the emulator matches. */
   path: string
   access: 'read' | 'write'
+  /** The action's command that calls the endpoint in this row. */
+  command: string
   /** The action's requests to `path` that precede the one to fault (they share the path). */
   skip?: number
   /** Whether a request to `path` is the one this row is about. */
@@ -105,7 +115,11 @@ interface EndpointSpec {
 }
 
 export interface FaultMatrixOptions {
-  /** The action's `wechat-timeout-seconds`; the injected latency is 1.5 s longer. Default 1. */
+  /**
+   * The action's `wechat-timeout-seconds` in the timeout cells; the injected latency is 1.5 s longer. Default
+   * 3. The other cells do not depend on time and run with the action's default, which a busy machine never
+   * reaches.
+   */
   timeoutSeconds?: number
   /** Endpoints to cover; default all. */
   endpoints?: readonly EndpointId[]
@@ -119,6 +133,11 @@ export interface FaultMatrixOptions {
   additional?: readonly AdditionalCell[]
   /** Cells run at the same time; token-service cells always run alone (their fault matches any app). */
   concurrency?: number
+  /**
+   * Only this share of the cells (`index` from 1 to `count`), so that shares run in parallel, each against
+   * a world of its own. Every cell keeps its app, version and commit whichever share runs it.
+   */
+  shard?: { index: number; count: number }
   /** Called after each cell, e.g. to print progress. */
   onRow?: (row: FaultMatrixRow) => void
 }
@@ -159,7 +178,7 @@ export interface FaultMatrixRow {
 
 /** How many of the emulator's extra apps (`startWorld({ extraApps })`) the matrix needs. */
 export function faultMatrixAppCount(options: FaultMatrixOptions = {}): number {
-  return planCells(options).length
+  return planCells({ ...options, shard: undefined }).length
 }
 
 export function extraAppid(index: number): string {
@@ -192,7 +211,9 @@ function platformInputs(context: CellContext): Record<string, string> {
     'api-base-url': world.emulator.url,
     ...tokenInputs(context),
     'github-token': 'ghs_faketoken_for_tests',
-    'wechat-timeout-seconds': String(context.timeoutSeconds),
+    ...(context.timeoutSeconds !== undefined
+      ? { 'wechat-timeout-seconds': String(context.timeoutSeconds) }
+      : {}),
     appid: context.appid
   }
 }
@@ -214,8 +235,10 @@ async function approved(context: CellContext): Promise<void> {
 }
 
 /** The sample project with its ext.json pointing at the cell's app (directCommit: upload = trial version). */
-function directProjectFor(appid: string): string {
+function directProjectFor(context: CellContext): string {
+  const { appid } = context
   const project = mkdtempSync(path.join(os.tmpdir(), 'fault-matrix-project-'))
+  context.scratch.push(project)
   cpSync(SAMPLE_PROJECT, project, { recursive: true })
   writeFileSync(
     path.join(project, 'miniprogram/ext.json'),
@@ -237,7 +260,7 @@ async function submitScenario(context: CellContext): Promise<Scenario> {
       command: 'submit',
       ...platform,
       route: 'direct',
-      'project-path': directProjectFor(appid),
+      'project-path': directProjectFor(context),
       'allow-paths-outside-workspace': 'true',
       'private-key': context.devKey,
       proxy: world.servicewechat.proxyUrl
@@ -255,6 +278,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'get_latest_auditstatus',
     path: '/wxa/get_latest_auditstatus',
     access: 'read',
+    command: 'sync',
     prepare: async (context) => {
       await approved(context)
       return dispatch(context, 'sync')
@@ -264,6 +288,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'getgrayreleaseplan',
     path: '/wxa/getgrayreleaseplan',
     access: 'read',
+    command: 'sync',
     prepare: async (context) => {
       await approved(context)
       return dispatch(context, 'sync')
@@ -273,17 +298,25 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'getversioninfo',
     path: '/wxa/getversioninfo',
     access: 'read',
+    command: 'sync',
     prepare: async (context) => {
       await approved(context)
       return dispatch(context, 'sync')
     }
   },
-  { id: 'queryquota', path: '/wxa/queryquota', access: 'read', prepare: submitScenario },
-  { id: 'submit_audit', path: '/wxa/submit_audit', access: 'write', prepare: submitScenario },
+  { id: 'queryquota', path: '/wxa/queryquota', access: 'read', command: 'submit', prepare: submitScenario },
+  {
+    id: 'submit_audit',
+    path: '/wxa/submit_audit',
+    access: 'write',
+    command: 'submit',
+    prepare: submitScenario
+  },
   {
     id: 'release',
     path: '/wxa/release',
     access: 'write',
+    command: 'release',
     prepare: async (context) => {
       await approved(context)
       return dispatch(context, 'release', { version: context.version })
@@ -293,6 +326,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'grayrelease',
     path: '/wxa/grayrelease',
     access: 'write',
+    command: 'gray',
     prepare: async (context) => {
       await approved(context)
       return dispatch(context, 'gray', { 'gray-percent': '10', version: context.version })
@@ -302,6 +336,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'revertgrayrelease',
     path: '/wxa/revertgrayrelease',
     access: 'write',
+    command: 'revert-gray',
     prepare: async (context) => {
       await approved(context)
       const client = emulatorClient(context.world)
@@ -317,6 +352,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'get_history_version',
     path: '/wxa/revertcoderelease',
     access: 'read',
+    command: 'rollback',
     matches: isHistory,
     prepare: rollbackScenario
   },
@@ -324,6 +360,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'revertcoderelease',
     path: '/wxa/revertcoderelease',
     access: 'write',
+    command: 'rollback',
     // The rollback targets are listed (same path) before the rollback itself.
     skip: 1,
     matches: (entry) => !isHistory(entry),
@@ -333,6 +370,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'undocodeaudit',
     path: '/wxa/undocodeaudit',
     access: 'write',
+    command: 'withdraw',
     prepare: async (context) => {
       context.world.emulator.control.setOnline(context.appid, '1.0.0')
       await seedApprovedVersion(context.world, context.appid, context.version, context.sha, {
@@ -345,6 +383,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'speedupaudit',
     path: '/wxa/speedupaudit',
     access: 'write',
+    command: 'speedup',
     prepare: async (context) => {
       context.world.emulator.control.setOnline(context.appid, '1.0.0')
       await seedApprovedVersion(context.world, context.appid, context.version, context.sha, {
@@ -357,6 +396,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'bind_tester',
     path: '/wxa/bind_tester',
     access: 'write',
+    command: 'gray',
     prepare: async (context) => {
       await approved(context)
       return dispatch(context, 'gray', {
@@ -370,6 +410,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     id: 'token-service',
     path: '/__token-service/token',
     access: 'read',
+    command: 'sync',
     prepare: async (context) => {
       await approved(context)
       return dispatch(context, 'sync')
@@ -390,6 +431,8 @@ async function rollbackScenario(context: CellContext): Promise<Scenario> {
 }
 
 interface Cell {
+  /** 1-based position in the whole plan: the cell's app, version and commit derive from it. */
+  index: number
   endpoint: EndpointSpec
   kind: FaultKind
   times: number
@@ -397,7 +440,64 @@ interface Cell {
   grid: boolean
 }
 
+/** What a planned cell is, before it runs. */
+export type PlannedCell = Pick<FaultMatrixRow, 'endpoint' | 'path' | 'command' | 'access' | 'kind'> &
+  Pick<FaultMatrixRow, 'times' | 'tokenSource' | 'grid' | 'appid'>
+
+function describeCell(cell: Cell): PlannedCell {
+  return {
+    endpoint: cell.endpoint.id,
+    path: cell.endpoint.path,
+    command: cell.endpoint.command,
+    access: cell.endpoint.access,
+    kind: cell.kind,
+    times: cell.times,
+    tokenSource: cell.tokenSource,
+    grid: cell.grid,
+    appid: extraAppid(cell.index)
+  }
+}
+
+/** The cells `options` describe (only the shard's, when it names one), in the order they are planned. */
+export function planFaultMatrix(options: FaultMatrixOptions = {}): PlannedCell[] {
+  return planCells(options).map(describeCell)
+}
+
+/**
+ * Rough wall time of a cell, to share the cells out evenly: a submit compiles the project first, a
+ * timeout waits for it (each attempt), and a fault that does not go away waits for the retries' back-off.
+ */
+function estimatedSeconds(cell: Cell, timeoutSeconds: number): number {
+  const compile = cell.endpoint.command === 'submit' ? 8 : 0
+  const waits = cell.kind === 'timeout' ? Math.min(cell.times, 4) * (timeoutSeconds + 1) : 0
+  const backoff = cell.times > 1 ? 4 : 0
+  return 1 + compile + waits + backoff
+}
+
+/** Splits the cells into `count` shares of about the same estimated time (longest first, to the lightest). */
+function shareOut(cells: Cell[], count: number, timeoutSeconds: number): Cell[][] {
+  const shares = Array.from({ length: count }, () => ({ cells: [] as Cell[], seconds: 0 }))
+  const longestFirst = [...cells].sort(
+    (a, b) => estimatedSeconds(b, timeoutSeconds) - estimatedSeconds(a, timeoutSeconds) || a.index - b.index
+  )
+  for (const cell of longestFirst) {
+    const lightest = shares.reduce((best, share) => (share.seconds < best.seconds ? share : best))
+    lightest.cells.push(cell)
+    lightest.seconds += estimatedSeconds(cell, timeoutSeconds)
+  }
+  return shares.map((share) => share.cells.sort((a, b) => a.index - b.index))
+}
+
 function planCells(options: FaultMatrixOptions): Cell[] {
+  const all = planAllCells(options)
+  if (!options.shard) return all
+  const { index, count } = options.shard
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1 || index > count)
+    throw new Error(`shard ${index} of ${count} does not exist`)
+  return shareOut(all, count, options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS)[index - 1] as Cell[]
+}
+
+function planAllCells(options: FaultMatrixOptions): Cell[] {
   const wanted = new Set(options.endpoints ?? ENDPOINTS.map((endpoint) => endpoint.id))
   const kinds = options.kinds ?? FAULT_KINDS
   const cells: Cell[] = []
@@ -406,7 +506,14 @@ function planCells(options: FaultMatrixOptions): Cell[] {
     for (const kind of options.kindsFor?.[endpoint.id] ?? kinds) {
       // Only a source that can mint another token can get past a rejected one; token-url is shown apart.
       const renewable = kind === 'expired-token' && endpoint.id !== 'token-service'
-      cells.push({ endpoint, kind, times: 1, tokenSource: renewable ? 'component' : 'token-url', grid: true })
+      cells.push({
+        index: cells.length + 1,
+        endpoint,
+        kind,
+        times: 1,
+        tokenSource: renewable ? 'component' : 'token-url',
+        grid: true
+      })
     }
   }
   for (const additional of options.additional ?? []) {
@@ -416,6 +523,7 @@ function planCells(options: FaultMatrixOptions): Cell[] {
     if (times > 1 && endpoint.access !== 'read')
       throw new Error(`${endpoint.id}: repeated faults are for reads only`)
     cells.push({
+      index: cells.length + 1,
       endpoint,
       kind: additional.kind,
       times,
@@ -551,26 +659,63 @@ function judge(
   return { outcome, violations, ...(error ? { firstError: shorten(error) } : {}) }
 }
 
+/**
+ * Resolves once `condition` holds, or after `atMostMs` when it never does (then the cell's checks tell what
+ * went wrong). The condition depends on another process, hence the look every 50 ms.
+ */
+async function until(condition: () => boolean, atMostMs: number): Promise<void> {
+  const deadline = Date.now() + atMostMs
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+}
+
+/** The requests of the cell's app; for the token service, the requests for a token of that app. */
+function ofCellApp(cell: Cell, appid: string, entry: RequestLogEntry): boolean {
+  return cell.endpoint.id === 'token-service' ? entry.query.appid === appid : entry.appid === appid
+}
+
+/** The requests the cell is about (its endpoint's, for its app). */
+function ofCellEndpoint(cell: Cell, appid: string, entry: RequestLogEntry): boolean {
+  return (
+    ofCellApp(cell, appid, entry) &&
+    entry.path === cell.endpoint.path &&
+    (cell.endpoint.matches?.(entry) ?? true)
+  )
+}
+
 async function runCell(
   world: World,
   cell: Cell,
-  appid: string,
-  index: number,
   devKey: string,
   timeoutSeconds: number
 ): Promise<FaultMatrixRow> {
-  const control = world.emulator.control
+  const { index } = cell
+  const appid = extraAppid(index)
   const context: CellContext = {
     world,
     appid,
     version: `3.${index}.0`,
     sha: `fa${index.toString(16).padStart(6, '0')}`.padEnd(40, 'd'),
     devKey,
-    timeoutSeconds,
-    tokenSource: cell.tokenSource
+    ...(cell.kind === 'timeout' ? { timeoutSeconds } : {}),
+    tokenSource: cell.tokenSource,
+    scratch: []
   }
+  try {
+    return await runPreparedCell(world, cell, context)
+  } finally {
+    for (const folder of context.scratch) rmSync(folder, { recursive: true, force: true })
+  }
+}
+
+async function runPreparedCell(world: World, cell: Cell, context: CellContext): Promise<FaultMatrixRow> {
+  const control = world.emulator.control
+  const { appid } = context
   const scenario = await cell.endpoint.prepare(context)
-  const latencyMs = timeoutSeconds * 1000 + 1500
+  if (scenario.command !== cell.endpoint.command)
+    throw new Error(
+      `${cell.endpoint.id} is listed under ${cell.endpoint.command} but runs ${scenario.command}`
+    )
+  const latencyMs = (context.timeoutSeconds ?? 0) * 1000 + 1500
   const logStart = control.requests().length
   const auditsBefore = control.auditCount(appid)
   const fault = faultFor(cell, appid, latencyMs)
@@ -585,17 +730,22 @@ async function runCell(
     sha: scenario.sha,
     timeoutMs: 240_000
   })
-  // A late answer (timeout) still lands, and a write takes effect, after the action gave up on it.
-  if (cell.kind === 'timeout') await new Promise((resolve) => setTimeout(resolve, latencyMs))
+  // A late answer (timeout) still lands, and a write takes effect, after the action gave up on it: wait
+  // until the emulator has answered the delayed requests (a read is tried at most 4 times).
+  if (cell.kind === 'timeout') {
+    const lateAnswers = (): number =>
+      control
+        .requests()
+        .slice(logStart)
+        .filter((entry) => entry.fault === `latency ${latencyMs}ms` && ofCellEndpoint(cell, appid, entry))
+        .length
+    await until(() => lateAnswers() >= Math.min(cell.times, 4), latencyMs)
+  }
   const ours = control
     .requests()
     .slice(logStart)
-    .filter((entry) =>
-      cell.endpoint.id === 'token-service' ? entry.query.appid === appid : entry.appid === appid
-    )
-  const faulted = ours.filter(
-    (entry) => entry.path === cell.endpoint.path && (cell.endpoint.matches?.(entry) ?? true)
-  )
+    .filter((entry) => ofCellApp(cell, appid, entry))
+  const faulted = ours.filter((entry) => ofCellEndpoint(cell, appid, entry))
   const effects = writeEffects(ours)
   const audits = control.auditCount(appid) - auditsBefore
   const verdict = judge(cell, run, faulted, effects, audits)
@@ -625,20 +775,19 @@ export async function runFaultMatrix(
 ): Promise<FaultMatrixRow[]> {
   const cells = planCells(options)
   const known = world.emulator.control.state().apps as Record<string, unknown>
-  const missing = cells.map((_, index) => extraAppid(index + 1)).filter((appid) => !(appid in known))
+  const missing = cells.map((cell) => extraAppid(cell.index)).filter((appid) => !(appid in known))
   if (missing.length > 0)
     throw new Error(
-      `the fault matrix needs ${cells.length} extra apps: start the world with extraApps: ${faultMatrixAppCount(options)}`
+      `the fault matrix needs ${faultMatrixAppCount(options)} extra apps: start the world with extraApps: ${faultMatrixAppCount(options)}`
     )
   const devKey = world.emulator.credentials.apps.find(
     (app) => app.appid === world.emulator.credentials.devAppid
   )?.uploadPrivateKeyPem
   if (!devKey) throw new Error('the emulator has no upload key for its development mini program')
-  const timeoutSeconds = options.timeoutSeconds ?? 3
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS
   const rows: FaultMatrixRow[] = new Array<FaultMatrixRow>(cells.length)
   const runAt = async (index: number): Promise<void> => {
-    const cell = cells[index] as Cell
-    const row = await runCell(world, cell, extraAppid(index + 1), index + 1, devKey, timeoutSeconds)
+    const row = await runCell(world, cells[index] as Cell, devKey, timeoutSeconds)
     rows[index] = row
     options.onRow?.(row)
   }
@@ -659,10 +808,36 @@ function cellText(row: FaultMatrixRow): string {
   return `${row.outcome} (exit ${row.exitCode ?? 'killed'})${mark}`.replace(/\|/g, '\\|')
 }
 
+type CellIdentity = Pick<PlannedCell, 'endpoint' | 'kind' | 'times' | 'tokenSource' | 'grid'>
+
+/** Names a cell the same way in the page and in a run's rows. */
+export function cellKey(cell: CellIdentity): string {
+  return cell.grid
+    ? `${cell.endpoint} × ${cell.kind}`
+    : `${cell.endpoint} × ${cell.kind} × ${cell.times} × ${cell.tokenSource}`
+}
+
+/**
+ * What a cell's text says happened, without the details that depend on the run's settings (the timeout
+ * in an error message): `retried (2 calls), succeeded (exit 0)`, `stopped after 1 call (exit 1)`.
+ */
+export function outcomeClass(text: string): string {
+  const exit = / \(exit ([^)]+)\)(?: \*\*VIOLATION[^*]*\*\*)?$/.exec(text)
+  const outcome = exit ? text.slice(0, exit.index) : text
+  const head = outcome.split(': ')[0] ?? outcome
+  return `${head} (exit ${exit?.[1] ?? '?'})`
+}
+
+/** The observed outcome of a row, as outcomeClass reads it from the page. */
+export function rowOutcomeClass(row: FaultMatrixRow): string {
+  return outcomeClass(cellText(row))
+}
+
 /** The Markdown page: the endpoint × fault grid, then the further cases. */
 export function renderFaultMatrix(
   rows: readonly FaultMatrixRow[],
-  options: { timeoutSeconds?: number } = {}
+  options: { timeoutSeconds?: number } = {},
+  textOf: (row: FaultMatrixRow) => string = cellText
 ): string {
   const single = rows.filter((row) => row.grid)
   const additional = rows.filter((row) => !row.grid)
@@ -672,7 +847,7 @@ export function renderFaultMatrix(
     '# Fault matrix',
     '',
     'Generated by `npx tsx scripts/fault-matrix.ts` against the WeChat emulator, running the bundled action',
-    `(\`dist/index.js\`) with \`wechat-timeout-seconds: ${options.timeoutSeconds ?? 3}\`. Each cell is one run on a fresh`,
+    `(\`dist/index.js\`); the timeout cells run with \`wechat-timeout-seconds: ${options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}\`. Each cell is one run on a fresh`,
     'mini program with the fault injected once into the named endpoint. Writes get the ambiguous faults',
     '(HTTP 502, malformed body, dropped connection) _after_ the platform carried the write out, and a timeout',
     'lets the write land after the action gave up: the action must not send it again. Reads and refused',
@@ -687,7 +862,7 @@ export function renderFaultMatrix(
   for (const endpoint of endpoints) {
     const rowCells = kinds.map((kind) => {
       const row = single.find((candidate) => candidate.endpoint === endpoint.id && candidate.kind === kind)
-      return row ? cellText(row) : '–'
+      return row ? textOf(row) : '–'
     })
     const sample = single.find((row) => row.endpoint === endpoint.id)
     const name =
@@ -709,7 +884,7 @@ export function renderFaultMatrix(
     )
     for (const row of additional) {
       lines.push(
-        `| \`${row.path}\` (${row.command}) | ${FAULT_LABELS[row.kind]} × ${row.times} | ${row.tokenSource} | ${cellText(row)} |`
+        `| \`${row.path}\` (${row.command}) | ${FAULT_LABELS[row.kind]} × ${row.times} | ${row.tokenSource} | ${textOf(row)} |`
       )
     }
   }
@@ -735,30 +910,125 @@ export const DOCUMENTED_MATRIX: FaultMatrixOptions = {
   ]
 }
 
+/** Splits a Markdown table line into its cells (a `\\|` inside a cell does not split it). */
+function tableCells(line: string): string[] {
+  return line
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split(/(?<!\\)\|/)
+    .map((cell) => cell.trim())
+}
+
+export interface FaultMatrixPage {
+  /** Where the page differs from what this script writes, besides the outcomes. */
+  problems: string[]
+  /** The outcome text of each cell, by cellKey. */
+  outcomes: Map<string, string>
+}
+
+/**
+ * Reads docs/fault-matrix.md against the page this script writes for `options`: every line but the outcome
+ * cells must be the same (title, text, endpoints, fault kinds, further cases). Nothing is run.
+ */
+export function readFaultMatrixPage(
+  markdown: string,
+  options: FaultMatrixOptions = DOCUMENTED_MATRIX
+): FaultMatrixPage {
+  const placeholder = (row: FaultMatrixRow): string => `{{${cellKey(row)}}}`
+  const planned = planCells({ ...options, shard: undefined }).map((cell): FaultMatrixRow => ({
+    ...describeCell(cell),
+    exitCode: 0,
+    requests: 0,
+    effects: {},
+    audits: 0,
+    outcome: '',
+    violations: [],
+    durationMs: 0
+  }))
+  const expected = renderFaultMatrix(planned, options, placeholder).split('\n')
+  const actual = markdown.split('\n')
+  const problems: string[] = []
+  const outcomes = new Map<string, string>()
+  if (actual.length !== expected.length)
+    problems.push(`the page has ${actual.length} lines where ${expected.length} are expected`)
+  expected.forEach((line, index) => {
+    const found = actual[index] ?? ''
+    if (!line.includes('{{')) {
+      if (found !== line)
+        problems.push(`line ${index + 1}: expected ${JSON.stringify(line)}, found ${JSON.stringify(found)}`)
+      return
+    }
+    const want = tableCells(line)
+    const have = tableCells(found)
+    if (have.length !== want.length) {
+      problems.push(`line ${index + 1}: expected ${want.length} cells, found ${have.length}`)
+      return
+    }
+    want.forEach((cell, column) => {
+      const key = /^\{\{(.+)\}\}$/.exec(cell)?.[1]
+      if (key) outcomes.set(key, have[column] as string)
+      else if (have[column] !== cell)
+        problems.push(
+          `line ${index + 1}: expected ${JSON.stringify(cell)}, found ${JSON.stringify(have[column])}`
+        )
+    })
+  })
+  return { problems, outcomes }
+}
+
+export const FAULT_MATRIX_PAGE = path.join(repoRoot, 'docs/fault-matrix.md')
+
 /** Emulator options the matrix needs besides its apps: enough review and speed-up quota for every cell. */
 export const FAULT_MATRIX_WORLD = { auditQuota: 1000, speedupQuota: 1000 } as const
 
+/** Runs the shares of the matrix at once, each against a world of its own, and returns the rows in plan order. */
+export async function runFaultMatrixInShares(
+  options: FaultMatrixOptions,
+  shares: number
+): Promise<FaultMatrixRow[]> {
+  const results = await Promise.all(
+    Array.from({ length: shares }, async (_, share) => {
+      const world = await startWorld({ ...FAULT_MATRIX_WORLD, extraApps: faultMatrixAppCount(options) })
+      world.github.addCommit('f'.repeat(40))
+      try {
+        return await runFaultMatrix(world, { ...options, shard: { index: share + 1, count: shares } })
+      } finally {
+        await world.close()
+      }
+    })
+  )
+  // Extra appids number the cells in plan order.
+  return results.flat().sort((a, b) => a.appid.localeCompare(b.appid))
+}
+
+function check(): void {
+  const { problems } = readFaultMatrixPage(readFileSync(FAULT_MATRIX_PAGE, 'utf8'))
+  if (problems.length === 0) {
+    process.stdout.write('docs/fault-matrix.md has the layout scripts/fault-matrix.ts writes.\n')
+    return
+  }
+  process.stderr.write(
+    `docs/fault-matrix.md is not what scripts/fault-matrix.ts writes; run \`npx tsx scripts/fault-matrix.ts\` and commit the page:\n  ${problems.slice(0, 20).join('\n  ')}\n`
+  )
+  process.exitCode = 1
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--check')) return check()
   const options: FaultMatrixOptions = {
     ...DOCUMENTED_MATRIX,
-    concurrency: Number(process.env.FAULT_MATRIX_CONCURRENCY ?? 3),
+    concurrency: Number(process.env.FAULT_MATRIX_CONCURRENCY ?? 2),
     onRow: (row) =>
       process.stderr.write(
         redact(`${row.endpoint} × ${row.kind}${row.times > 1 ? ` ×${row.times}` : ''}: ${row.outcome}\n`)
       )
   }
-  const world = await startWorld({ ...FAULT_MATRIX_WORLD, extraApps: faultMatrixAppCount(options) })
-  world.github.addCommit('f'.repeat(40))
-  try {
-    const rows = await runFaultMatrix(world, options)
-    const markdown = renderFaultMatrix(rows, options)
-    mkdirSync(path.join(repoRoot, 'docs'), { recursive: true })
-    writeFileSync(path.join(repoRoot, 'docs/fault-matrix.md'), markdown)
-    process.stdout.write(markdown)
-    if (rows.some((row) => row.violations.length > 0)) process.exitCode = 1
-  } finally {
-    await world.close()
-  }
+  const rows = await runFaultMatrixInShares(options, Number(process.env.FAULT_MATRIX_SHARES ?? 2))
+  const markdown = renderFaultMatrix(rows, options)
+  mkdirSync(path.dirname(FAULT_MATRIX_PAGE), { recursive: true })
+  writeFileSync(FAULT_MATRIX_PAGE, markdown)
+  process.stdout.write(markdown)
+  if (rows.some((row) => row.violations.length > 0)) process.exitCode = 1
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -3,7 +3,7 @@
  * variables (with action.yml's defaults applied), the GITHUB_* context, an event payload file, and
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. The child's environment is built from scratch.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -29,6 +29,12 @@ export interface RunActionOptions {
   debug?: boolean
   /** Kill the action with this signal once a line of its stdout matches (crash tests). */
   killWhen?: { pattern: RegExp; signal: NodeJS.Signals }
+  /**
+   * Where the run's folder (RUNNER_TEMP, the output, summary and event files) goes; the OS temp folder by
+   * default. It outlives the run, since outputs may point into it (the preview QR image): the world
+   * removes its runs' folders when it closes.
+   */
+  parentDir?: string
 }
 
 export interface ActionRun {
@@ -99,8 +105,20 @@ export function processesWithMarker(marker: string): number[] {
   return pids
 }
 
-export async function runAction(options: RunActionOptions): Promise<ActionRun> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'action-run-'))
+/** The files of one run: the runner's output, summary and event files, in a temp folder of the run's own. */
+export interface RunFiles {
+  dir: string
+  outputFile: string
+  summaryFile: string
+  /** The environment the runner gives the action: inputs, GITHUB_* and RUNNER_* variables. */
+  env: Record<string, string>
+  /** Reads the outputs and the summary the run wrote. */
+  collect(): { outputs: Record<string, string>; summary: string }
+}
+
+/** Sets up the files and the environment of a run, as the runner does for each step. */
+export function prepareRun(options: RunActionOptions): RunFiles {
+  const dir = mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), 'action-run-'))
   const outputFile = path.join(dir, 'output')
   const summaryFile = path.join(dir, 'summary')
   const eventFile = path.join(dir, 'event.json')
@@ -108,10 +126,6 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   for (const file of [outputFile, summaryFile]) writeFileSync(file, '')
   writeFileSync(eventFile, JSON.stringify(options.payload ?? {}))
   mkdirSync(runnerTemp, { recursive: true })
-  // The runner marks every process of a job with RUNNER_TRACKING_ID and ends the ones left at its end;
-  // the action keeps it in its children's environment, so it finds them here too.
-  const markerName = 'RUNNER_TRACKING_ID'
-  const markerValue = `github_${randomUUID()}`
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? dir,
@@ -140,15 +154,53 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     RUNNER_TOOL_CACHE: options.toolCache ?? path.join(dir, 'tool-cache'),
     RUNNER_OS: 'Linux',
     ...(options.debug ? { RUNNER_DEBUG: '1' } : {}),
-    ...options.env,
-    [markerName]: markerValue
+    ...options.env
   }
+  return {
+    dir,
+    outputFile,
+    summaryFile,
+    env,
+    collect: () => ({
+      outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+      summary: readFileSync(summaryFile, 'utf8')
+    })
+  }
+}
+
+/** Action processes not ended yet, with the marker their descendants carry. */
+const runningActions = new Map<ChildProcess, string>()
+
+/**
+ * Ends the action processes still running and everything they started, e.g. of a test that timed out
+ * (the world does it when it closes).
+ */
+export function killRunningActions(): void {
+  for (const [child, marker] of runningActions) {
+    child.kill('SIGKILL')
+    for (const pid of processesWithMarker(marker)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const files = prepareRun(options)
+  // The runner marks every process of a job with RUNNER_TRACKING_ID and ends the ones left at its end;
+  // the action keeps it in its children's environment (child-env.ts), so leftovers are found here too.
+  const markerValue = `github_${randomUUID()}`
+  const env = { ...files.env, RUNNER_TRACKING_ID: markerValue }
   const started = Date.now()
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/index.js')], {
     cwd: options.workspace ?? repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
+  runningActions.set(child, markerValue)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => {
@@ -160,7 +212,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('close', (code, sig) => resolve([code, sig]))
+    child.on('close', (code, sig) => {
+      runningActions.delete(child)
+      resolve([code, sig])
+    })
   )
   clearTimeout(timeout)
   // Give killed children a moment to disappear before looking for leftovers.
@@ -181,8 +236,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     signal,
     stdout,
     stderr,
-    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8'),
+    ...files.collect(),
     durationMs: Date.now() - started,
     leftoverPids
   }

@@ -3,7 +3,7 @@
  * behind a TLS-intercepting proxy (so the real miniprogram-ci uploads into the emulator), a fake GitHub,
  * and a tool cache pre-populated with the repo's own pinned miniprogram-ci (no install per run).
  */
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -11,21 +11,42 @@ import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../em
 import { startServiceWechatFake } from '../emulator/servicewechat.js'
 import { toolInstallDir } from '../src/ci/loader.js'
 import { startFakeGitHub, type FakeGitHubOptions } from './fake-github.js'
-import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './run-action.js'
+import { compiles, withCompileSlot } from './compile-slots.js'
+import { runInProcess, type InProcessRun } from './in-process-run.js'
+import {
+  killRunningActions,
+  repoRoot,
+  runAction,
+  type ActionRun,
+  type RunActionOptions
+} from './run-action.js'
 
 export const OWNER = 'octo'
 export const REPO = 'shop'
 export const SAMPLE_PROJECT = path.join(repoRoot, 'sample/miniprogram-project')
 /** Starts the action's clock at the emulator's time (see runner-clock.mjs). */
 const RUNNER_CLOCK = pathToFileURL(path.join(repoRoot, 'test-support/runner-clock.mjs')).href
+/** The token the fake GitHub accepts. */
+export const GITHUB_TOKEN = 'ghs_faketoken_for_tests'
 
 export interface World {
   emulator: RunningEmulator
   servicewechat: Awaited<ReturnType<typeof startServiceWechatFake>>
   github: Awaited<ReturnType<typeof startFakeGitHub>>
   toolCache: string
+  /** The inputs that point the action at the world and give it a way to WeChat tokens. */
+  credentials: {
+    /** The emulator's token service (`token-url`), for `appid` when given. */
+    tokenUrl(appid?: string): Record<string, string>
+    /** The third-party platform's own credentials, with the refresh token of each target. */
+    component(targets: string[]): Record<string, string>
+  }
   /** Runs dist/index.js with the world's addresses filled in. */
   run(options: Omit<RunActionOptions, 'githubApiUrl'> & { githubApiUrl?: string }): Promise<ActionRun>
+  /** Runs run() of src/main.ts in this process, the same way (commands that never compile). */
+  runInProcess(
+    options: Omit<RunActionOptions, 'githubApiUrl'> & { githubApiUrl?: string }
+  ): Promise<InProcessRun>
   close(): Promise<void>
 }
 
@@ -52,27 +73,70 @@ export async function startWorld(
   })
   const github = await startFakeGitHub({ ...githubOptions, owner: OWNER, repo: REPO })
   const toolCache = prepopulatedToolCache()
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'world-'))
+  const emulated = emulator.credentials
+  const refreshTokenOf = (appid: string): string => {
+    const app = emulated.apps.find((candidate) => candidate.appid === appid)
+    if (!app) throw new Error(`${appid} is not authorized to the emulated platform`)
+    return app.refreshToken
+  }
   return {
     emulator,
     servicewechat,
     github,
     toolCache,
-    run: (runOptions) =>
-      runAction({
-        githubApiUrl: github.url,
-        repository: `${OWNER}/${REPO}`,
-        toolCache,
-        ...runOptions,
-        env: {
-          NODE_EXTRA_CA_CERTS: servicewechat.caCertPath,
-          // The runner's clock agrees with WeChat's, as on a real runner: here, with the emulated clock.
-          NODE_OPTIONS: `--import=${RUNNER_CLOCK}`,
-          RUNNER_CLOCK_START_MS: String(emulator.control.now() * 1000),
-          ...runOptions.env
-        }
+    credentials: {
+      tokenUrl: (appid) => ({
+        'api-base-url': emulator.url,
+        'token-url': emulated.tokenServiceUrl,
+        'token-url-secret': emulated.tokenServiceSecret,
+        'github-token': GITHUB_TOKEN,
+        ...(appid ? { appid } : {})
       }),
+      component: (targets) => ({
+        'api-base-url': emulator.url,
+        'component-appid': emulated.componentAppid,
+        // The platform server's current component token: the action never mints one.
+        'component-access-token': emulator.control.serverComponentToken(),
+        'authorizer-refresh-tokens': targets.map((appid) => `${appid}: ${refreshTokenOf(appid)}`).join('\n'),
+        'github-token': GITHUB_TOKEN,
+        targets: targets.join('\n')
+      })
+    },
+    run: (runOptions) => {
+      const run = () =>
+        runAction({
+          githubApiUrl: github.url,
+          repository: `${OWNER}/${REPO}`,
+          toolCache,
+          parentDir: scratch,
+          ...runOptions,
+          env: {
+            NODE_EXTRA_CA_CERTS: servicewechat.caCertPath,
+            // The runner's clock agrees with WeChat's, as on a real runner: here, with the emulated clock.
+            NODE_OPTIONS: `--import=${RUNNER_CLOCK}`,
+            RUNNER_CLOCK_START_MS: String(emulator.control.now() * 1000),
+            ...runOptions.env
+          }
+        })
+      return compiles(runOptions.inputs.command) ? withCompileSlot(run) : run()
+    },
+    runInProcess: (runOptions) =>
+      runInProcess(
+        {
+          githubApiUrl: github.url,
+          repository: `${OWNER}/${REPO}`,
+          toolCache,
+          parentDir: scratch,
+          ...runOptions
+        },
+        path.join(scratch, 'step-summary.md')
+      ),
     close: async () => {
+      killRunningActions()
       await Promise.all([emulator.close(), servicewechat.close(), github.close()])
+      rmSync(toolCache, { recursive: true, force: true })
+      rmSync(scratch, { recursive: true, force: true })
       // Every request the action made must follow GitHub's OpenAPI description (fails the test file otherwise).
       github.assertFollowedDocuments()
     }

@@ -4,14 +4,15 @@
  * never pay for it.
  */
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { format } from 'node:util'
 import { InputError } from '../errors.js'
 import { endingBySignal, exitAfterOutput } from '../log.js'
-import { redact, registerProxySecrets } from '../redact.js'
+import { redact, registerProxySecrets, registerSecret } from '../redact.js'
 import { enterChildEnvironment } from './child-env.js'
+import { systemClock, type CiClock } from './clock.js'
 import { CiError, toCiError } from './errors.js'
 import { loadMiniprogramCi } from './loader.js'
 import { listDescendants, terminateChildProcesses } from './processes.js'
@@ -78,6 +79,8 @@ export interface CiRunOptions {
   toolCacheDir?: string
   lockfileDir: string
   log: CiLog
+  /** Time for the timeout, the heartbeat and the duration; the system clock by default. */
+  clock?: CiClock
 }
 
 export interface CiSizes {
@@ -222,14 +225,34 @@ function watchUnhandledRejections(): void {
   })
 }
 
-function withTimeout<T>(work: Promise<T>, timeoutMs: number, onTimeout: () => CiError): Promise<T> {
+function withTimeout<T>(
+  work: Promise<T>,
+  clock: CiClock,
+  timeoutMs: number,
+  onTimeout: () => CiError
+): Promise<T> {
   // After a timeout the abandoned call may still reject; that must not become an unhandled rejection.
   work.catch(() => undefined)
-  let timer: NodeJS.Timeout | undefined
+  let cancel: (() => void) | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), timeoutMs)
+    cancel = clock.after(timeoutMs, () => reject(onTimeout()))
   })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+  return Promise.race([work, timeout]).finally(() => cancel?.())
+}
+
+/**
+ * miniprogram-ci creates its compile cache as a folder named by a hash, relative to the working directory
+ * (createSummer.js, ensureCacheDir): in the workspace it would leave an empty folder behind. The compile
+ * runs from a folder of its own under the temp dir instead, removed afterwards.
+ */
+async function enterScratchDirectory(tempDir: string): Promise<() => Promise<void>> {
+  const scratch = await mkdtemp(path.join(tempDir, 'wechat-ci-cwd-'))
+  const previous = process.cwd()
+  process.chdir(scratch)
+  return async () => {
+    process.chdir(previous)
+    await rm(scratch, { recursive: true, force: true })
+  }
 }
 
 async function packNpmIfNeeded(
@@ -295,7 +318,8 @@ function stopOnSignal(log: CiLog, except: Set<number>): () => void {
 
 /** Compiles the project with miniprogram-ci and uploads it (upload) or gets a preview QR code (preview). */
 export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult> {
-  const started = Date.now()
+  const clock = options.clock ?? systemClock
+  const started = clock.now()
   const { log, command } = options
   validate(options)
   const projectPath = path.resolve(options.projectPath)
@@ -314,7 +338,7 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
     ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
     ...(options.privateKeyPath !== undefined ? { privateKeyPath: options.privateKeyPath } : {})
   })
-  const tempDir = options.tempDir || process.env.RUNNER_TEMP || os.tmpdir()
+  const tempDir = path.resolve(options.tempDir || process.env.RUNNER_TEMP || os.tmpdir())
   const errorContext = { command, appid, proxy: options.proxy ? redact(options.proxy) : undefined }
 
   let loaded: Awaited<ReturnType<typeof loadMiniprogramCi>>
@@ -367,21 +391,22 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
   insideFailure.catch(() => undefined)
   let restoreConsole: (() => void) | undefined
   let restoreEnvironment: (() => void) | undefined
-  let heartbeat: NodeJS.Timeout | undefined
+  let stopHeartbeat: (() => void) | undefined
+  let leaveScratchDirectory: (() => Promise<void>) | undefined
   let groupOpen = false
   try {
     log.startGroup(`miniprogram-ci: compile and ${command}`)
     groupOpen = true
-    heartbeat = setInterval(() => {
-      const elapsed = Math.round((Date.now() - started) / 1000)
+    stopHeartbeat = clock.every(heartbeatMs, () => {
+      const elapsed = Math.round((clock.now() - started) / 1000)
       log.info(
         redact(
           `… still working (${elapsed} s elapsed${progress.lastStep ? `; last step: ${progress.lastStep}` : ''})`
         )
       )
-    }, heartbeatMs)
-    heartbeat.unref()
+    })
     restoreConsole = captureConsole(log)
+    leaveScratchDirectory = await enterScratchDirectory(tempDir)
     if (options.proxy) ci.proxy(options.proxy)
 
     // The compiler is forked from process.env: it gets the child environment, without inputs or tokens.
@@ -422,6 +447,7 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
     try {
       result = await withTimeout(
         Promise.race([work, insideFailure]),
+        clock,
         timeoutMs,
         () =>
           new CiError(
@@ -446,16 +472,17 @@ export async function runMiniprogramCi(options: CiRunOptions): Promise<CiResult>
       sizes,
       ...(qrcodePath ? { qrcodePath } : {}),
       ...(pagePath ? { pagePath } : {}),
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
       setup
     }
   } finally {
     restoreEnvironment?.()
     activeRun = { log }
-    clearInterval(heartbeat)
+    stopHeartbeat?.()
     // The compiler outlives failures and timeouts; end it (and its workers) whatever happened.
     const ended = await terminateChildProcesses({ except: existingChildren })
     if (ended.length > 0) log.debug(`Ended ${ended.length} miniprogram-ci process(es): ${ended.join(', ')}`)
+    await leaveScratchDirectory?.()
     restoreConsole?.()
     if (groupOpen) log.endGroup()
     await keyFile.dispose()

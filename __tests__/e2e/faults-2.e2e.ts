@@ -1,0 +1,4 @@
+// Share 2 of the fault matrix (see test-support/fault-matrix-suite.ts); the shares run in parallel.
+import { describeFaultMatrixShare } from '../../test-support/fault-matrix-suite.js'
+
+describeFaultMatrixShare(2)

@@ -1,0 +1,63 @@
+/**
+ * How many miniprogram-ci compiles the test run lets happen at once, across all Jest workers. A compile is
+ * CPU-bound (more at once than there are cores only slows each down), and miniprogram-ci gives its forked
+ * compiler 20 s to start: on a starved machine it fails with "fork process timeout".
+ *
+ * The global setup (jest-global-setup.mjs) makes a queue folder for the run. A compile takes a ticket (a
+ * folder named by the time it asked and its pid) and goes ahead while its ticket is among the first
+ * `slots` of the queue: first come, first served, so no test waits behind compiles that asked later.
+ */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+/** Set by the global setup for the workers. */
+export const COMPILE_QUEUE_ENV = 'WECHAT_ACTION_TEST_COMPILE_QUEUE'
+
+const COMMANDS_THAT_COMPILE = new Set(['preview', 'upload', 'submit'])
+
+export function compiles(command: string | undefined): boolean {
+  return COMMANDS_THAT_COMPILE.has(command ?? '')
+}
+
+function slots(): number {
+  return Math.max(2, os.availableParallelism?.() ?? os.cpus().length)
+}
+
+let sequence = 0
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The queue in order, without the tickets of processes that ended without giving theirs back. */
+function queue(dir: string): string[] {
+  const tickets = readdirSync(dir).sort()
+  return tickets.filter((ticket) => {
+    const pid = Number(ticket.split('-')[1])
+    if (alive(pid)) return true
+    rmSync(path.join(dir, ticket), { recursive: true, force: true })
+    return false
+  })
+}
+
+/** Runs `work` once the run's queue lets a compile start (at once when there is no queue, outside Jest). */
+export async function withCompileSlot<T>(work: () => Promise<T>): Promise<T> {
+  const dir = process.env[COMPILE_QUEUE_ENV]
+  if (!dir) return work()
+  sequence += 1
+  const ticket = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${String(sequence).padStart(6, '0')}`
+  mkdirSync(path.join(dir, ticket))
+  try {
+    // Compiles that asked earlier have to start first; look again shortly.
+    while (queue(dir).indexOf(ticket) >= slots()) await new Promise((resolve) => setTimeout(resolve, 100))
+    return await work()
+  } finally {
+    rmSync(path.join(dir, ticket), { recursive: true, force: true })
+  }
+}

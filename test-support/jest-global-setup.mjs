@@ -1,0 +1,13 @@
+// Remembers the repository's tree before any test runs; the global teardown fails the run when the
+// tests left anything in it (every file a test writes belongs in a temp folder). Also makes the run's
+// compile queue (test-support/compile-slots.ts), which the workers find through the environment.
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { listTree } from './repo-tree.mjs'
+
+export default function setUp() {
+  globalThis.__repositoryTreeBeforeTests = listTree()
+  // COMPILE_QUEUE_ENV of compile-slots.ts.
+  process.env.WECHAT_ACTION_TEST_COMPILE_QUEUE = mkdtempSync(path.join(os.tmpdir(), 'compile-queue-'))
+}
