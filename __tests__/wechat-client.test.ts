@@ -10,7 +10,8 @@ import {
   WeChatTransportError,
   WeChatUnknownOutcomeError
 } from '../src/wechat/errors.js'
-import { createDispatcher, WeChatHttp } from '../src/wechat/http.js'
+import { WeChatHttp } from '../src/wechat/http.js'
+import { createDispatcher } from '../src/wechat/proxy.js'
 import {
   ComponentTokenProvider,
   StableTokenProvider,

@@ -17,6 +17,8 @@ import { processesWithMarker, repoRoot, type ActionRun } from '../test-support/r
 import { seedApprovedVersion } from '../test-support/seed-version.js'
 import { SAMPLE_PROJECT, startWorld, type World } from '../test-support/world.js'
 import { startArrivalProbe, type ArrivalProbe } from './arrival-probe.js'
+import { median, ms, note, spread, type Row } from './stats.js'
+import { FIRST_REQUEST_HOOK, measureStartup } from './startup.js'
 
 const APP = 'wxa000000000000001'
 const PULL_REQUEST = 7
@@ -27,17 +29,15 @@ const RESULTS_FILE = 'bench-results.json'
 const NON_UPLOADING = ['sync', 'release', 'gray', 'revert-gray', 'rollback', 'withdraw', 'speedup'] as const
 const SETUP_LINE = /miniprogram-ci \S+ ready \((project|cache|installed), ([\d.]+) s\)/
 
+const SECTIONS = ['startup', 'single', 'fanout'] as const
+type Section = (typeof SECTIONS)[number]
+
 interface Options {
   skipFresh: boolean
   runs: number
   startRuns: number
-}
-
-interface Row {
-  measure: string
-  value: string
-  n: number
-  notes: string
+  startupRuns: number
+  only: Set<Section>
 }
 
 interface TimedRun {
@@ -48,34 +48,33 @@ interface TimedRun {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { skipFresh: false, runs: 3, startRuns: 5 }
+  const options: Options = {
+    skipFresh: false,
+    runs: 3,
+    startRuns: 5,
+    startupRuns: 9,
+    only: new Set(SECTIONS)
+  }
   for (const arg of argv) {
     const [name, value] = arg.split('=') as [string, string | undefined]
     const count = Number(value)
     if (name === '--skip-fresh') options.skipFresh = true
     else if (name === '--runs' && Number.isInteger(count) && count > 0) options.runs = count
     else if (name === '--start-runs' && Number.isInteger(count) && count > 0) options.startRuns = count
-    else throw new Error(`unknown option ${arg} (use --skip-fresh, --runs=<n>, --start-runs=<n>)`)
+    else if (name === '--startup-runs' && Number.isInteger(count) && count > 0) options.startupRuns = count
+    else if (name === '--only' && value && value.split(',').every((part) => isSection(part)))
+      options.only = new Set(value.split(',') as Section[])
+    else
+      throw new Error(
+        `unknown option ${arg} (use --skip-fresh, --runs=<n>, --start-runs=<n>, --startup-runs=<n>, ` +
+          `--only=<${SECTIONS.join('|')}>[,…])`
+      )
   }
   return options
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return 'n/a'
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`
-}
-
-function spread(values: number[]): string {
-  return values.length > 1 ? `range ${ms(Math.min(...values))}–${ms(Math.max(...values))}` : ''
+function isSection(value: string): value is Section {
+  return (SECTIONS as readonly string[]).includes(value)
 }
 
 function directorySize(dir: string): number {
@@ -107,10 +106,6 @@ function failures(runs: TimedRun[]): string {
     `${failed.length} of ${runs.length} runs exited ${first?.exitCode ?? first?.signal} (${redact(error).slice(0, 200)})`,
     leftoverNote
   )
-}
-
-function note(...parts: string[]): string {
-  return parts.filter((part) => part).join('; ')
 }
 
 /** Runs the action and notes when its first request reached the probe. */
@@ -515,6 +510,54 @@ async function benchSingleApp(options: Options, rows: Row[], raw: Record<string,
   }
 }
 
+async function benchStartup(options: Options, rows: Row[], raw: Record<string, unknown>): Promise<void> {
+  const world = await startWorld()
+  const probe = await startArrivalProbe({ httpUpstream: world.emulator.url })
+  try {
+    const credentials = world.emulator.credentials
+    registerSecret(credentials.tokenServiceSecret)
+    world.github.addCommit(BRANCH_HEAD)
+    world.emulator.control.setOnline(APP, '1.0.0')
+    const inputs = {
+      command: 'sync',
+      'api-base-url': probe.url,
+      'token-url': credentials.tokenServiceUrl.replace(world.emulator.url, probe.url),
+      'token-url-secret': credentials.tokenServiceSecret,
+      'github-token': GITHUB_TOKEN,
+      appid: APP,
+      'dry-run': 'true'
+    }
+    const result = await measureStartup(
+      probe,
+      () =>
+        world.run({
+          inputs,
+          eventName: 'schedule',
+          ref: 'refs/heads/main',
+          sha: BRANCH_HEAD,
+          env: { NODE_OPTIONS: FIRST_REQUEST_HOOK }
+        }),
+      options.startupRuns
+    )
+    const failed = result.samples.filter((sample) => sample.actionExitCode !== 0).length
+    rows.push({
+      measure: 'Start-up: spawn → first WeChat request, sync vs a bare `node -e "fetch(url)"`',
+      value: `${ms(result.actionMedianMs)} vs ${ms(result.bareFetchMedianMs)} (×${result.ratio.toFixed(2)})`,
+      n: result.samples.length,
+      notes: note(
+        'target ≤ ×1.5',
+        'pairs run alternately, so load affects both alike',
+        `CPU time to the first request ${ms(result.actionCpuMedianMs)} vs ${ms(result.bareFetchCpuMedianMs)} (×${result.cpuRatio.toFixed(2)})`,
+        failed > 0 ? `${failed} action runs failed` : ''
+      )
+    })
+    raw.startup = result
+  } finally {
+    await probe.close()
+    await world.close()
+  }
+}
+
 async function benchFanOut(rows: Row[], raw: Record<string, unknown>): Promise<void> {
   const latencyMs = 100
   const world = await startWorld({ extraApps: 200, latencyMs })
@@ -608,10 +651,18 @@ async function main(): Promise<void> {
   })
   raw.dist = { bytes: distBytes, indexJsBytes: entryBytes }
 
-  console.log('Measuring one mini program: calls per sync, start times, preview/upload/submit, setup …')
-  await benchSingleApp(options, rows, raw)
-  console.log('Measuring fan-out to 50 and 200 targets …')
-  await benchFanOut(rows, raw)
+  if (options.only.has('startup')) {
+    console.log(`Measuring start-up against a bare node fetch (${options.startupRuns} pairs) …`)
+    await benchStartup(options, rows, raw)
+  }
+  if (options.only.has('single')) {
+    console.log('Measuring one mini program: calls per sync, start times, preview/upload/submit, setup …')
+    await benchSingleApp(options, rows, raw)
+  }
+  if (options.only.has('fanout')) {
+    console.log('Measuring fan-out to 50 and 200 targets …')
+    await benchFanOut(rows, raw)
+  }
 
   const totalMs = performance.now() - started
   const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')

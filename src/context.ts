@@ -24,6 +24,7 @@ export interface RunContext {
     headSha: string
     externalId?: string
   }
+  /** The pushed head commit's subject, from the event payload (defaultDescription asks git when absent). */
   commitSubject?: string
   serverUrl: string
   apiUrl: string
@@ -104,13 +105,10 @@ export function readContext(env: Env, actionPath: string): RunContext {
   const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined
   const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '')
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd()
+  // From the push payload when it has one; otherwise git is asked when an upload needs it (defaultDescription).
   const headCommitMessage = get(payload, 'head_commit', 'message')
   const commitSubject =
-    typeof headCommitMessage === 'string' && headCommitMessage
-      ? headCommitMessage.split('\n')[0]
-      : sha
-        ? commitSubjectFromGit(workspace, sha)
-        : undefined
+    typeof headCommitMessage === 'string' && headCommitMessage ? headCommitMessage.split('\n')[0] : undefined
   return {
     owner,
     repo,
@@ -142,6 +140,8 @@ export function versionFromTag(tag: string | undefined): string | undefined {
 /** Default upload description: the commit subject and the short SHA. */
 export function defaultDescription(context: RunContext): string {
   const short = context.sha.slice(0, 7)
-  const subject = context.commitSubject?.trim()
+  const subject = (
+    context.commitSubject ?? (context.sha ? commitSubjectFromGit(context.workspace, context.sha) : undefined)
+  )?.trim()
   return subject ? `${subject} (${short})` : `commit ${short}`
 }

@@ -3,7 +3,7 @@
  * A bad input fails with an InputError that names the input and the rule it broke.
  */
 import { parse as parseYaml } from 'yaml'
-import { z } from 'zod'
+import * as z from 'zod'
 import { InputError } from './errors.js'
 import { registerSecret } from './redact.js'
 import { parseGraySchedule, type GraySchedule } from './release/schedule.js'

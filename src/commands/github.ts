@@ -2,7 +2,8 @@
 import type { RunContext } from '../context.js'
 import type { Inputs } from '../inputs.js'
 import { log } from '../log.js'
-import { createGitHubClient, type GitHubClient } from '../github/client.js'
+import type { GitHubClient } from '../github/client.js'
+import { loadOnFirstCall } from '../load-on-first-call.js'
 
 export function gitHubFor(inputs: Inputs, context: RunContext): GitHubClient | undefined {
   if (!inputs.githubToken) {
@@ -11,14 +12,19 @@ export function gitHubFor(inputs: Inputs, context: RunContext): GitHubClient | u
     )
     return undefined
   }
-  return createGitHubClient({
-    token: inputs.githubToken,
-    apiUrl: context.apiUrl,
-    owner: context.owner,
-    repo: context.repo,
-    serverUrl: context.serverUrl,
-    dryRun: inputs.dryRun,
-    onWrite: (line) => log.info(inputs.dryRun ? `[dry-run] ${line}` : line),
-    log: (line) => log.debug(line)
+  const token = inputs.githubToken
+  // Octokit and undici load on the first GitHub call, so the first WeChat request does not wait for them.
+  return loadOnFirstCall<GitHubClient>({ dryRun: inputs.dryRun }, async () => {
+    const { createGitHubClient } = await import('../github/client.js')
+    return createGitHubClient({
+      token,
+      apiUrl: context.apiUrl,
+      owner: context.owner,
+      repo: context.repo,
+      serverUrl: context.serverUrl,
+      dryRun: inputs.dryRun,
+      onWrite: (line) => log.info(inputs.dryRun ? `[dry-run] ${line}` : line),
+      log: (line) => log.debug(line)
+    })
   })
 }

@@ -1,9 +1,9 @@
 /**
- * The one request function every WeChat endpoint goes through: proxy-aware undici fetch, a timeout on
+ * The one request function every WeChat endpoint goes through: proxy-aware fetch, a timeout on
  * every attempt, retries only where a repeat cannot do harm, one token refresh on token errors, and a
  * redacted debug line per attempt.
  */
-import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { z } from 'zod'
 import { redact } from '../redact.js'
 import {
@@ -41,7 +41,10 @@ export interface HttpOptions {
   sleep?: (ms: number) => Promise<void>
   /** Injectable for tests: jitter source in [0, 1). */
   random?: () => number
-  /** Defaults to an EnvHttpProxyAgent that honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY but never proxies loopback. */
+  /**
+   * Defaults to Node's fetch, or with HTTPS_PROXY/HTTP_PROXY set, to an EnvHttpProxyAgent that honours
+   * them and NO_PROXY but never proxies loopback (proxy.ts).
+   */
   dispatcher?: Dispatcher
 }
 
@@ -97,22 +100,26 @@ class AttemptFailure {
 
 const BASE_BACKOFF_MS = 500
 const MAX_BACKOFF_MS = 8_000
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
-
-/**
- * Proxy settings from the environment, with loopback always direct: a local emulator, relay or token
- * service must not be sent to a corporate proxy (the same rule @actions/http-client applies).
- */
-export function createDispatcher(env: NodeJS.ProcessEnv = process.env): Dispatcher {
-  const fromEnv = env.no_proxy ?? env.NO_PROXY ?? ''
-  const noProxy =
-    fromEnv.trim() === '*' ? '*' : [fromEnv, ...LOOPBACK_HOSTS].filter((entry) => entry).join(',')
-  return new EnvHttpProxyAgent({
-    noProxy,
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY
-  })
+/** Whether the environment names a proxy (any case, as undici and curl read them). */
+export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => Boolean(env[name]))
 }
+
+/** The part of fetch this module uses; both Node's own fetch and undici's satisfy it. */
+type Fetch = (
+  url: string,
+  init: {
+    method: string
+    headers: Record<string, string>
+    body: string | undefined
+    signal: AbortSignal
+    dispatcher?: Dispatcher
+  }
+) => Promise<{
+  status: number
+  headers: { get(name: string): string | null }
+  arrayBuffer(): Promise<ArrayBuffer>
+}>
 
 export class WeChatHttp {
   readonly baseUrl: string
@@ -137,9 +144,12 @@ export class WeChatHttp {
     this.ownsDispatcher = options.dispatcher === undefined
   }
 
-  private get dispatcher(): Dispatcher {
-    this.dispatcherValue ??= createDispatcher()
-    return this.dispatcherValue
+  /** Node's own fetch, unless a proxy is configured or a dispatcher was given: then undici's, loaded now. */
+  private async transport(): Promise<{ fetch: Fetch; dispatcher?: Dispatcher }> {
+    if (!this.dispatcherValue && !proxyConfigured()) return { fetch: globalThis.fetch as Fetch }
+    const proxy = await import('./proxy.js')
+    this.dispatcherValue ??= proxy.createDispatcher()
+    return { fetch: proxy.fetch as Fetch, dispatcher: this.dispatcherValue }
   }
 
   /**
@@ -277,12 +287,13 @@ export class WeChatHttp {
       headers['content-type'] = 'application/json'
     }
     try {
+      const { fetch, dispatcher } = await this.transport()
       const response = await fetch(url, {
         method: request.method,
         headers,
         body,
         signal: AbortSignal.timeout(this.timeoutMs),
-        dispatcher: this.dispatcher
+        ...(dispatcher ? { dispatcher } : {})
       })
       // The same signal still bounds reading the body.
       const bytes = Buffer.from(await response.arrayBuffer())

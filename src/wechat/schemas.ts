@@ -3,7 +3,7 @@
  * strings, `ScreenShot` or `screenshot`, optional fields missing, extra fields ignored (zod strips them).
  * Field names stay the platform's own, so the references can be read side by side with the types.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** A number, or a string holding one (SKIT/SEN samples show `"auditid": "1234567"`). */
 export const numeric = z.union([
