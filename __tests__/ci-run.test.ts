@@ -29,7 +29,6 @@ import {
   unpackCodePackage
 } from '../emulator/servicewechat.js'
 import { CiError } from '../src/ci/errors.js'
-import { COMPLETE_MARKER, toolInstallDir } from '../src/ci/loader.js'
 import { listDescendants } from '../src/ci/processes.js'
 import { runMiniprogramCi, type CiLog, type CiRunOptions } from '../src/ci/run.js'
 import { InputError } from '../src/errors.js'
@@ -186,14 +185,12 @@ async function expectNoNewChildren(before: Set<number>): Promise<void> {
 
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'ci-run-test-'))
-  // A copy outside the repository, so miniprogram-ci is not found in the project and comes from the cache.
+  // A copy outside the repository with the repository's node_modules as the project's own: a tool-cache
+  // folder must verify against the action's lockfile (ci-loader.test.ts), which the repository's tree does not.
   projectPath = path.join(work, 'project')
   cpSync(path.join(repoRoot, 'sample/miniprogram-project'), projectPath, { recursive: true })
+  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(projectPath, 'node_modules'), 'dir')
   toolCacheDir = path.join(work, 'tool-cache')
-  const installDir = toolInstallDir(toolCacheDir, lockfileDir)
-  mkdirSync(installDir, { recursive: true })
-  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(installDir, 'node_modules'), 'dir')
-  writeFileSync(path.join(installDir, COMPLETE_MARKER), 'linked for tests\n')
   tempDir = path.join(work, 'runner-temp')
   mkdirSync(tempDir)
   nock.disableNetConnect()
@@ -258,7 +255,7 @@ describe('upload', () => {
         subpackages: [{ name: 'packageOrder', size: expectedSizes[2]?.size }],
         plugins: [{ appid: 'wxplugin000000001', version: '1.0.3', size: 2048 }]
       },
-      setup: { source: 'cache', version: '2.1.42' }
+      setup: { source: 'project', version: '2.1.42' }
     })
     expect(result.qrcodePath).toBeUndefined()
     expect(log.groups).toEqual(['miniprogram-ci: compile and upload', '(end)'])

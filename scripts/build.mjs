@@ -1,5 +1,7 @@
 // Bundles the action into dist/ and ships the pinned miniprogram-ci lockfile next to it.
 //
+// - Two entries: dist/index.js (the step) and dist/post.js (the post step that saves miniprogram-ci's
+//   install to the Actions cache).
 // - Code is split so that each command loads only its own modules: a `sync` never loads the upload code,
 //   loads Octokit only at its first GitHub call, undici only when a proxy is configured, and the YAML parser
 //   only when an input needs it.
@@ -78,22 +80,44 @@ export function parse(...args) {
   }
 }
 
-/** `src/commands/build.ts` → `commands-build`; `node_modules/@octokit/core/…` → `octokit-core`. */
-function moduleLabel(input) {
+/**
+ * @actions/cache (and @actions/glob, which it uses) log through @actions/core directly, and report a
+ * failing cache service with core.error. Their @actions/core is src/ci/cache-log.ts: the same module
+ * with the log functions routed through the action's log, errors as warnings.
+ */
+const cacheLogThroughActionLog = {
+  name: 'cache-log-through-action-log',
+  setup(build) {
+    const toolkitPackages = ['cache', 'glob'].map(
+      (name) => path.join(root, 'node_modules', '@actions', name) + path.sep
+    )
+    build.onResolve({ filter: /^@actions\/core$/ }, (args) =>
+      toolkitPackages.some((folder) => args.importer.startsWith(folder))
+        ? { path: path.join(root, 'src/ci/cache-log.ts') }
+        : undefined
+    )
+  }
+}
+
+/**
+ * `src/commands/build.ts` → `commands-build`; `node_modules/@octokit/core/…` → `octokit-core`, or for the
+ * entry of a dynamic import, with the file: `…/@actions/core/lib/oidc-utils.js` → `actions-core-oidc-utils`.
+ */
+function moduleLabel(input, { withFile = false } = {}) {
   const fromPackage = /node_modules\/(@[^/]+\/[^/]+|[^/]+)/.exec(input)
-  if (fromPackage)
-    return fromPackage[1]
-      .replace(/^@actions\//, 'actions-')
-      .replace(/^@/, '')
-      .replace('/', '-')
+  if (fromPackage) {
+    const name = fromPackage[1].replace(/^@/, '').replace('/', '-')
+    return withFile ? `${name}-${path.basename(input).replace(/\.[^.]+$/, '')}` : name
+  }
   const fromSource = /^src\/(.+)\.ts$/.exec(input)
   if (fromSource) return fromSource[1].replace(/\//g, '-')
   return path.basename(input).replace(/\.[^.]+$/, '')
 }
 
 /**
- * A stable name for every chunk: a dynamically imported module is named after its source file, a shared
- * chunk after the package or source folder that makes up most of it (then the next one when two agree).
+ * A stable name for every chunk: a dynamically imported module is named after its source file (with
+ * `-entry` when its code lives in a shared chunk and the file only re-exports it), a shared chunk after
+ * the package or source folder that makes up most of it (then the next one too when two agree).
  */
 function stableChunkNames(metafile) {
   const names = new Map()
@@ -101,24 +125,26 @@ function stableChunkNames(metafile) {
   const chunks = Object.entries(metafile.outputs).filter(
     ([file]) => file.startsWith('dist/chunks/') && file.endsWith('.js')
   )
-  // Imported modules first (they are named after themselves), then shared chunks, largest first.
+  const ownCode = (output) => (output.entryPoint ? (output.inputs[output.entryPoint]?.bytesInOutput ?? 0) : 0)
+  const rank = ([, output]) => (output.entryPoint ? (ownCode(output) > 0 ? 0 : 2) : 1)
   chunks.sort(
     ([fileA, a], [fileB, b]) =>
-      Number(Boolean(b.entryPoint)) - Number(Boolean(a.entryPoint)) ||
-      b.bytes - a.bytes ||
-      fileA.localeCompare(fileB)
+      rank([fileA, a]) - rank([fileB, b]) || b.bytes - a.bytes || fileA.localeCompare(fileB)
   )
   for (const [file, output] of chunks) {
-    const byLabel = new Map()
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const label = moduleLabel(input)
-      byLabel.set(label, (byLabel.get(label) ?? 0) + bytesInOutput)
+    let ranked
+    if (output.entryPoint) {
+      ranked = [`${moduleLabel(output.entryPoint, { withFile: true })}${ownCode(output) > 0 ? '' : '-entry'}`]
+    } else {
+      const byLabel = new Map()
+      for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+        const label = moduleLabel(input)
+        byLabel.set(label, (byLabel.get(label) ?? 0) + bytesInOutput)
+      }
+      ranked = [...byLabel.entries()]
+        .sort(([labelA, a], [labelB, b]) => b - a || labelA.localeCompare(labelB))
+        .map(([label]) => label)
     }
-    const ranked = output.entryPoint
-      ? [moduleLabel(output.entryPoint)]
-      : [...byLabel.entries()]
-          .sort(([labelA, a], [labelB, b]) => b - a || labelA.localeCompare(labelB))
-          .map(([label]) => label)
     // A chunk without inputs holds only esbuild's module helpers.
     let name = ranked[0] ?? 'esbuild-runtime'
     for (let i = 1; taken.has(name) && i < ranked.length; i++) name = `${ranked[0]}+${ranked[i]}`
@@ -132,7 +158,7 @@ function stableChunkNames(metafile) {
 export async function buildAction({ outdir = dist, write = true } = {}) {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { index: 'src/index.ts' },
+    entryPoints: { index: 'src/index.ts', post: 'src/post.ts' },
     outdir: 'dist',
     bundle: true,
     splitting: true,
@@ -149,7 +175,7 @@ export async function buildAction({ outdir = dist, write = true } = {}) {
     metafile: true,
     write: false,
     logLevel: 'warning',
-    plugins: [oidcOnDemand, yamlOnDemand],
+    plugins: [oidcOnDemand, yamlOnDemand, cacheLogThroughActionLog],
     // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"

@@ -1,14 +1,13 @@
 /**
  * One rehearsal world for end-to-end tests and the demo: the WeChat emulator, the servicewechat.com fake
  * behind a TLS-intercepting proxy (so the real miniprogram-ci uploads into the emulator), a fake GitHub,
- * and a tool cache pre-populated with the repo's own pinned miniprogram-ci (no install per run).
+ * and an empty tool cache.
  */
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../emulator/index.js'
 import { startServiceWechatFake } from '../emulator/servicewechat.js'
-import { toolInstallDir } from '../src/ci/loader.js'
 import { startFakeGitHub } from './fake-github.js'
 import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './run-action.js'
 
@@ -26,16 +25,13 @@ export interface World {
   close(): Promise<void>
 }
 
-/** A tool cache where the pinned miniprogram-ci is already "installed" (a link to the repo's copy). */
-export function prepopulatedToolCache(): string {
-  const toolCache = mkdtempSync(path.join(os.tmpdir(), 'tool-cache-'))
-  const target = toolInstallDir(toolCache, path.join(repoRoot, 'tools/miniprogram-ci'))
-  mkdirSync(target, { recursive: true })
-  if (!existsSync(path.join(target, 'node_modules'))) {
-    symlinkSync(path.join(repoRoot, 'node_modules'), path.join(target, 'node_modules'), 'dir')
-  }
-  writeFileSync(path.join(target, '.complete'), 'linked for tests\n')
-  return toolCache
+/**
+ * An empty tool cache. Projects inside the repository use its node_modules (the project's own
+ * miniprogram-ci comes first); a tool-cache folder is loaded only when it verifies against the action's
+ * lockfile, so none is faked here (see miniprogram-ci-install.ts for a real one).
+ */
+export function emptyToolCache(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'tool-cache-'))
 }
 
 export async function startWorld(options: EmulatorOptions = {}): Promise<World> {
@@ -45,7 +41,7 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
     publicKeyFor: (appid) => emulator.uploadPublicKey(appid)
   })
   const github = await startFakeGitHub({ owner: OWNER, repo: REPO })
-  const toolCache = prepopulatedToolCache()
+  const toolCache = emptyToolCache()
   return {
     emulator,
     servicewechat,

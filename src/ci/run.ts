@@ -11,7 +11,7 @@ import { format } from 'node:util'
 import { InputError } from '../errors.js'
 import { redact, registerSecret } from '../redact.js'
 import { CiError, toCiError } from './errors.js'
-import { loadMiniprogramCi } from './loader.js'
+import { loadMiniprogramCi, type SetupSource } from './loader.js'
 import { listDescendants, terminateChildProcesses } from './processes.js'
 import { resolvePrivateKey, writePrivateKeyFile } from './private-key.js'
 import { miniprogramRootPath, readProjectConfig } from './project-config.js'
@@ -89,7 +89,7 @@ export interface CiResult {
   qrcodePath?: string
   pagePath?: string
   durationMs: number
-  setup: { source: 'project' | 'cache' | 'installed'; version: string; setupMs: number }
+  setup: { source: SetupSource; version: string; setupMs: number }
 }
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000
