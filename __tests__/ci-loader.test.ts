@@ -136,6 +136,11 @@ let projectPath: string
 let lockfileDir: string
 let toolCacheDir: string
 
+/** The loader for this case's project, lockfile and tool cache. */
+function load(installCache: InstallCache, log = recordingLog()): ReturnType<typeof loadMiniprogramCi> {
+  return loadMiniprogramCi({ projectPath, toolCacheDir, lockfileDir, installCache, log })
+}
+
 beforeEach(() => {
   caseNumber += 1
   work = path.join(root, `case-${caseNumber}`)
@@ -194,13 +199,7 @@ describe('the project', () => {
     const log = recordingLog()
     const record = installFakeNpm('succeed')
     const cache = fakeCache('not-found')
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: cache,
-      log
-    })
+    const loaded = await load(cache, log)
     expect(loaded.source).toBe('project')
     expect(loaded.version).toBe('2.1.40')
     expect(loaded.resolvedFrom).toBe(path.join(repo, 'node_modules', 'miniprogram-ci'))
@@ -213,13 +212,7 @@ describe('the project', () => {
   it('does not warn when the project pins the same version', async () => {
     projectPackage(projectPath, MINIPROGRAM_CI_VERSION, 'project-exact')
     const log = recordingLog()
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: fakeCache('not-found'),
-      log
-    })
+    const loaded = await load(fakeCache('not-found'), log)
     expect(loaded.source).toBe('project')
     expect(log.warnings).toEqual([])
   })
@@ -233,13 +226,7 @@ describe('the tool cache', () => {
     const record = installFakeNpm('succeed')
     const cache = fakeCache('not-found')
     const log = recordingLog()
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: cache,
-      log
-    })
+    const loaded = await load(cache, log)
     expect(loaded.source).toBe('cache')
     expect((loaded.ci as unknown as { marker: string }).marker).toBe('cache')
     expect(loaded.resolvedFrom).toBe(path.join(installDir, 'node_modules', 'miniprogram-ci'))
@@ -278,13 +265,7 @@ describe('the tool cache', () => {
     prepare(installDir)
     const record = installFakeNpm('succeed')
     const log = recordingLog()
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: fakeCache('not-found'),
-      log
-    })
+    const loaded = await load(fakeCache('not-found'), log)
     expect(log.warnings.join('\n')).toMatch(reason)
     expect(log.warnings.join('\n')).toContain('is removed and miniprogram-ci is installed again')
     expect(loaded.source).toBe('installed')
@@ -301,13 +282,7 @@ describe('the GitHub Actions cache', () => {
       writeInstall(dir, packages, { skip: OTHER_PLATFORM, marker: 'restored' })
     )
     const log = recordingLog()
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: cache,
-      log
-    })
+    const loaded = await load(cache, log)
     expect(loaded.source).toBe('restored')
     expect((loaded.ci as unknown as { marker: string }).marker).toBe('restored')
     expect(cache.restores).toEqual([
@@ -325,13 +300,7 @@ describe('the GitHub Actions cache', () => {
       mkdirSync(path.join(dir, 'node_modules/electron'))
     })
     const log = recordingLog()
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: cache,
-      log
-    })
+    const loaded = await load(cache, log)
     expect(log.warnings.join('\n')).toMatch(
       /restored from the GitHub Actions cache .* node_modules\/electron is not in the lockfile/
     )
@@ -346,13 +315,7 @@ describe('the GitHub Actions cache', () => {
     const cache = fakeCache('not-found')
     const installDir = toolInstallDir(toolCacheDir, lockfileDir)
     const log = recordingLog()
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: cache,
-      log
-    })
+    const loaded = await load(cache, log)
 
     expect(loaded.source).toBe('installed')
     expect(loaded.version).toBe(MINIPROGRAM_CI_VERSION)
@@ -362,13 +325,7 @@ describe('the GitHub Actions cache', () => {
 
     // The next run on this runner finds it in the tool cache: no restore, no install, no save.
     const again = fakeCache('not-found')
-    const next = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: again,
-      log: recordingLog()
-    })
+    const next = await load(again, recordingLog())
     expect(next.source).toBe('cache')
     expect(again.restores).toEqual([])
     expect(again.saves).toEqual([])
@@ -379,13 +336,7 @@ describe('the GitHub Actions cache', () => {
     installFakeNpm('succeed')
     const cache = fakeCache('unavailable')
     const log = recordingLog()
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: cache,
-      log
-    })
+    const loaded = await load(cache, log)
     expect(loaded.source).toBe('installed')
     expect(log.warnings).toEqual([expect.stringContaining('cache service is not available on this runner')])
     expect(cache.saves).toEqual([])
@@ -395,13 +346,7 @@ describe('the GitHub Actions cache', () => {
     installFakeNpm('succeed')
     const cache = fakeCache('throws')
     const log = recordingLog()
-    const loaded = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: cache,
-      log
-    })
+    const loaded = await load(cache, log)
     expect(loaded.source).toBe('installed')
     expect(log.warnings).toEqual([
       expect.stringContaining('could not be read (Key Validation Error: bad key)')
@@ -417,13 +362,7 @@ describe('the install', () => {
     process.env.INPUT_PROXY = 'http://user:secret@proxy.example:8080'
     process.env.ACTIONS_RUNTIME_TOKEN = 'runtime-token'
     try {
-      await loadMiniprogramCi({
-        projectPath,
-        toolCacheDir,
-        lockfileDir,
-        installCache: fakeCache('not-found'),
-        log: recordingLog()
-      })
+      await load(fakeCache('not-found'), recordingLog())
     } finally {
       delete process.env.INPUT_PROXY
       delete process.env.ACTIONS_RUNTIME_TOKEN
@@ -448,13 +387,7 @@ describe('the install', () => {
 
   it('refuses an install that does not match the lockfile and leaves nothing behind', async () => {
     installFakeNpm('plant-extra')
-    const error = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: fakeCache('not-found'),
-      log: recordingLog()
-    }).catch((caught: unknown) => caught)
+    const error = await load(fakeCache('not-found'), recordingLog()).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(CiError)
     expect((error as CiError).message).toMatch(/does not match the action's lockfile: node_modules\/electron/)
     expect(readdirSync(path.dirname(toolInstallDir(toolCacheDir, lockfileDir)))).toEqual([])
@@ -463,13 +396,7 @@ describe('the install', () => {
   it('reports a failed npm ci with its output and leaves nothing behind', async () => {
     const record = installFakeNpm('fail')
     const cache = fakeCache('not-found')
-    const error = await loadMiniprogramCi({
-      projectPath,
-      toolCacheDir,
-      lockfileDir,
-      installCache: cache,
-      log: recordingLog()
-    }).catch((caught: unknown) => caught)
+    const error = await load(cache, recordingLog()).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(CiError)
     expect((error as CiError).kind).toBe('setup')
     expect((error as CiError).message).toContain('E404')
@@ -481,14 +408,9 @@ describe('the install', () => {
 
   it('says so when the action was packaged without its lockfile', async () => {
     rmSync(path.join(lockfileDir, 'package-lock.json'))
-    await expect(
-      loadMiniprogramCi({
-        projectPath,
-        toolCacheDir,
-        lockfileDir,
-        installCache: fakeCache('not-found'),
-        log: recordingLog()
-      })
-    ).rejects.toMatchObject({ kind: 'setup', message: expect.stringContaining('lockfile is missing') })
+    await expect(load(fakeCache('not-found'), recordingLog())).rejects.toMatchObject({
+      kind: 'setup',
+      message: expect.stringContaining('lockfile is missing')
+    })
   })
 })

@@ -3,7 +3,13 @@
  * emulator, the servicewechat.com fake and the fake GitHub, and printed as a Markdown table (also written
  * to bench-results.json). Options: `--skip-fresh` (no `npm ci` of miniprogram-ci into an empty tool
  * cache; that row needs the npm registry), `--runs=<n>` (compiling runs per row, default 3),
- * `--start-runs=<n>` (runs per command for start times, default 5).
+ * `--start-runs=<n>` (runs per command for start times, default 5), `--startup-runs=<n>` (pairs for the
+ * start-up ratio, default 9), `--demo-runs=<n>` (official demo uploads, default 1), `--only=<sections>`
+ * (startup, single, fanout, demo, scripts; default all but scripts).
+ *
+ * The official-demo rows need MP_DEMO_DIR: a checkout of wechat-miniprogram/miniprogram-demo outside this
+ * repository with its npm dependencies installed (bench/demo.ts says how). The first run that needs a real
+ * install of miniprogram-ci makes one with npm (about 30 s) and keeps it under the OS temp folder.
  */
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -19,6 +25,8 @@ import { SAMPLE_PROJECT, startWorld, type World } from '../test-support/world.js
 import { startArrivalProbe, type ArrivalProbe } from './arrival-probe.js'
 import { median, ms, note, spread, type Row } from './stats.js'
 import { FIRST_REQUEST_HOOK, measureStartup } from './startup.js'
+import { benchDemo, benchIgnoreScripts, DEMO_PREPARATION, demoCheckoutProblem } from './demo.js'
+import { cachedSetupRow, keptToolCache, measureCachedSetup, setupOf, summarizeCachedSetup } from './setup.js'
 
 const APP = 'wxa000000000000001'
 const PULL_REQUEST = 7
@@ -27,9 +35,8 @@ const BRANCH_HEAD = 'f'.repeat(40)
 const GITHUB_TOKEN = 'ghs_bench_token_0123456789'
 const RESULTS_FILE = 'bench-results.json'
 const NON_UPLOADING = ['sync', 'release', 'gray', 'revert-gray', 'rollback', 'withdraw', 'speedup'] as const
-const SETUP_LINE = /miniprogram-ci \S+ ready \((project|cache|installed), ([\d.]+) s\)/
 
-const SECTIONS = ['startup', 'single', 'fanout'] as const
+const SECTIONS = ['startup', 'single', 'fanout', 'demo', 'scripts'] as const
 type Section = (typeof SECTIONS)[number]
 
 interface Options {
@@ -37,6 +44,7 @@ interface Options {
   runs: number
   startRuns: number
   startupRuns: number
+  demoRuns: number
   only: Set<Section>
 }
 
@@ -53,7 +61,14 @@ function parseOptions(argv: string[]): Options {
     runs: 3,
     startRuns: 5,
     startupRuns: 9,
-    only: new Set(SECTIONS)
+    demoRuns: 1,
+    // The demo rows run when MP_DEMO_DIR names a checkout; the install-scripts comparison only on request.
+    only: new Set<Section>([
+      'startup',
+      'single',
+      'fanout',
+      ...(process.env.MP_DEMO_DIR ? (['demo'] as const) : [])
+    ])
   }
   for (const arg of argv) {
     const [name, value] = arg.split('=') as [string, string | undefined]
@@ -62,11 +77,12 @@ function parseOptions(argv: string[]): Options {
     else if (name === '--runs' && Number.isInteger(count) && count > 0) options.runs = count
     else if (name === '--start-runs' && Number.isInteger(count) && count > 0) options.startRuns = count
     else if (name === '--startup-runs' && Number.isInteger(count) && count > 0) options.startupRuns = count
+    else if (name === '--demo-runs' && Number.isInteger(count) && count > 0) options.demoRuns = count
     else if (name === '--only' && value && value.split(',').every((part) => isSection(part)))
       options.only = new Set(value.split(',') as Section[])
     else
       throw new Error(
-        `unknown option ${arg} (use --skip-fresh, --runs=<n>, --start-runs=<n>, --startup-runs=<n>, ` +
+        `unknown option ${arg} (use --skip-fresh, --runs=<n>, --start-runs=<n>, --startup-runs=<n>, --demo-runs=<n>, ` +
           `--only=<${SECTIONS.join('|')}>[,…])`
       )
   }
@@ -118,12 +134,8 @@ async function timedRun(
   const run = await world.run(options)
   for (const value of maskedValues(run)) registerSecret(value)
   const first = probe.firstSince(spawnedAt)
-  const setupMatch = SETUP_LINE.exec(run.stdout)
-  return {
-    run,
-    firstRequestMs: first ? first.at - spawnedAt : undefined,
-    ...(setupMatch ? { setup: { source: setupMatch[1] as string, ms: Number(setupMatch[2]) * 1000 } } : {})
-  }
+  const setup = setupOf(run)
+  return { run, firstRequestMs: first ? first.at - spawnedAt : undefined, ...(setup ? { setup } : {}) }
 }
 
 /** A copy of the sample project outside any repository: miniprogram-ci is found only where the row puts it. */
@@ -482,15 +494,22 @@ async function benchSingleApp(options: Options, rows: Row[], raw: Record<string,
       }))
     }
     const emptyToolCache = mkdtempSync(path.join(os.tmpdir(), 'bench-empty-tool-cache-'))
+    const kept = await keptToolCache()
     try {
       raw.setup = {
         project: await setupRuns('(a) the project has it', true, world.toolCache, options.runs),
-        cache: await setupRuns("(b) the runner's tool cache", false, world.toolCache, options.runs),
+        cache: await setupRuns(
+          "(b) the runner's tool cache, kept from an earlier job",
+          false,
+          kept.toolCache,
+          options.runs
+        ),
+        restored: await cachedSetupRows(world, build, options, rows),
         ...(options.skipFresh
           ? {}
           : {
               installed: await setupRuns(
-                '(c) fresh: npm ci of the shipped lockfile',
+                '(d) fresh: npm ci --ignore-scripts of the shipped lockfile (npm registry)',
                 false,
                 emptyToolCache,
                 1
@@ -498,15 +517,50 @@ async function benchSingleApp(options: Options, rows: Row[], raw: Record<string,
             })
       }
     } finally {
+      kept.dispose()
       rmSync(emptyToolCache, { recursive: true, force: true })
     }
     if (options.skipFresh) {
-      rows.push({ measure: 'miniprogram-ci setup: (c) fresh', value: 'skipped', n: 0, notes: '--skip-fresh' })
+      rows.push({ measure: 'miniprogram-ci setup: (d) fresh', value: 'skipped', n: 0, notes: '--skip-fresh' })
     }
   } finally {
     await Promise.all([wechatProbe.close(), servicewechatProbe.close()])
     await world.close()
     rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+/**
+ * (c) GitHub-hosted runners: every job starts with an empty tool cache and restores miniprogram-ci from the
+ * Actions cache (a loopback fake of the service), as saved by a first job's post step.
+ */
+async function cachedSetupRows(
+  world: World,
+  build: Record<string, string>,
+  options: Options,
+  rows: Row[]
+): Promise<unknown> {
+  const project = isolatedProject(false)
+  try {
+    const result = await measureCachedSetup(
+      (job) =>
+        world.run({
+          inputs: { command: 'preview', ...build, 'github-token': GITHUB_TOKEN, 'project-path': 'project' },
+          eventName: 'pull_request',
+          ref: `refs/pull/${PULL_REQUEST}/merge`,
+          sha: 'd'.repeat(40),
+          payload: { pull_request: { number: PULL_REQUEST, head: { sha: PR_HEAD } } },
+          workspace: project.workspace,
+          timeoutMs: 10 * 60_000,
+          ...job
+        }),
+      options.runs,
+      [world.servicewechat.caCertPath]
+    )
+    rows.push(cachedSetupRow('(c) restored from the Actions cache (hosted runners)', result))
+    return summarizeCachedSetup(result)
+  } finally {
+    project.dispose()
   }
 }
 
@@ -662,6 +716,29 @@ async function main(): Promise<void> {
   if (options.only.has('fanout')) {
     console.log('Measuring fan-out to 50 and 200 targets …')
     await benchFanOut(rows, raw)
+  }
+  const demoDir = process.env.MP_DEMO_DIR
+  const demoProblem = demoDir ? demoCheckoutProblem(demoDir) : DEMO_PREPARATION
+  for (const section of ['demo', 'scripts'] as const) {
+    if (!options.only.has(section)) continue
+    if (demoProblem || !demoDir) {
+      console.log(demoProblem)
+      rows.push({
+        measure: `Official demo (${section})`,
+        value: 'skipped',
+        n: 0,
+        notes:
+          'set MP_DEMO_DIR to a prepared checkout of wechat-miniprogram/miniprogram-demo (see the bench output)'
+      })
+      continue
+    }
+    if (section === 'demo') {
+      console.log(`Measuring the official demo in ${demoDir} (${options.demoRuns} runs) …`)
+      await benchDemo(demoDir, options.demoRuns, rows, raw)
+    } else {
+      console.log('Comparing the demo uploaded with and without install scripts …')
+      await benchIgnoreScripts(demoDir, rows, raw)
+    }
   }
 
   const totalMs = performance.now() - started

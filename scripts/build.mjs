@@ -156,38 +156,10 @@ function stableChunkNames(metafile) {
 }
 
 export async function buildAction({ outdir = dist, write = true } = {}) {
-  const result = await build({
+  // Whitespace and syntax only: identifiers stay readable in stack traces.
+  const common = {
     absWorkingDir: root,
-    entryPoints: { index: 'src/index.ts', post: 'src/post.ts' },
-    outdir: 'dist',
     bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    entryNames: '[name]',
-    chunkNames: 'chunks/[name]-[hash]',
-    legalComments: 'linked',
-    // Whitespace and syntax only: identifiers stay readable in stack traces.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    keepNames: true,
-    metafile: true,
-    write: false,
-    logLevel: 'warning',
-    plugins: [oidcOnDemand, yamlOnDemand, cacheLogThroughActionLog],
-    // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-    }
-  })
-
-  const yaml = await build({
-    absWorkingDir: root,
-    stdin: { contents: "module.exports = require('yaml')", resolveDir: root, sourcefile: 'yaml-entry.cjs' },
-    outfile: path.join('dist', YAML_FILE),
-    bundle: true,
-    format: 'cjs',
     platform: 'node',
     target: 'node24',
     legalComments: 'linked',
@@ -197,6 +169,26 @@ export async function buildAction({ outdir = dist, write = true } = {}) {
     metafile: true,
     write: false,
     logLevel: 'warning'
+  }
+  const result = await build({
+    ...common,
+    entryPoints: { index: 'src/index.ts', post: 'src/post.ts' },
+    outdir: 'dist',
+    splitting: true,
+    format: 'esm',
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    plugins: [oidcOnDemand, yamlOnDemand, cacheLogThroughActionLog],
+    // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    }
+  })
+  const yaml = await build({
+    ...common,
+    stdin: { contents: "module.exports = require('yaml')", resolveDir: root, sourcefile: 'yaml-entry.cjs' },
+    outfile: path.join('dist', YAML_FILE),
+    format: 'cjs'
   })
 
   const renames = stableChunkNames(result.metafile)

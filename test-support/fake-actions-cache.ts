@@ -28,6 +28,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { buffer } from 'node:stream/consumers'
 import { startMitmProxy, type MitmProxy } from '../emulator/mitm-proxy.js'
 import { createTestCertificateAuthority, type TestCertificateAuthority } from '../emulator/tls.js'
 
@@ -73,15 +74,6 @@ export interface FakeActionsCache {
   /** Replaces a finalized entry's archive (a corrupted or tampered cache entry). */
   replaceArchive(key: string, archive: Buffer): void
   close(): Promise<void>
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
@@ -205,7 +197,7 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
       return
     }
     if (request.method === 'POST' && resource === 'caches') {
-      const body = JSON.parse((await readBody(request)).toString('utf8')) as { key: string; version: string }
+      const body = JSON.parse((await buffer(request)).toString('utf8')) as { key: string; version: string }
       if (entries.some((entry) => entry.key === body.key && entry.version === body.version)) {
         json(response, 409, {
           message: `Cache already exists. Scope: refs/heads/main, Key: ${body.key}, Version: ${body.version}`
@@ -227,7 +219,7 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
     const entry = idMatch ? entries.find((candidate) => candidate.id === Number(idMatch[1])) : undefined
     if (entry && request.method === 'PATCH') {
       const range = /^bytes (\d+)-(\d+)\/\*$/.exec(request.headers['content-range'] ?? '')
-      const chunk = await readBody(request)
+      const chunk = await buffer(request)
       if (!range || Number(range[2]) - Number(range[1]) + 1 !== chunk.length) {
         json(response, 400, { message: 'bad Content-Range' })
         return
@@ -239,7 +231,7 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
       return
     }
     if (entry && request.method === 'POST') {
-      const { size } = JSON.parse((await readBody(request)).toString('utf8')) as { size: number }
+      const { size } = JSON.parse((await buffer(request)).toString('utf8')) as { size: number }
       const staged = blobs.get(`v1:${entry.id}`)
       const parts = [...(staged?.blocks.entries() ?? [])].sort(([a], [b]) => Number(a) - Number(b))
       const archive = Buffer.concat(parts.map(([, chunk]) => chunk))
@@ -269,7 +261,7 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
       )
     }
     if (url.searchParams.get('sig') !== sasSignature || !entry) {
-      await readBody(request)
+      await buffer(request)
       fail(403, 'AuthenticationFailed')
       return 'blob:refused'
     }
@@ -285,17 +277,17 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
       'x-ms-version': '2024-11-04'
     }
     if (request.method === 'PUT' && !comp) {
-      stored.content = await readBody(request)
+      stored.content = await buffer(request)
       response.writeHead(201, { ...common, 'x-ms-request-server-encrypted': 'true' }).end()
       return 'blob:put'
     }
     if (request.method === 'PUT' && comp === 'block') {
-      stored.blocks.set(url.searchParams.get('blockid') ?? '', await readBody(request))
+      stored.blocks.set(url.searchParams.get('blockid') ?? '', await buffer(request))
       response.writeHead(201, { ...common, 'x-ms-request-server-encrypted': 'true' }).end()
       return 'blob:put-block'
     }
     if (request.method === 'PUT' && comp === 'blocklist') {
-      const xml = (await readBody(request)).toString('utf8')
+      const xml = (await buffer(request)).toString('utf8')
       const ids = [...xml.matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\//g)].map(
         (match) => match[1] as string
       )
@@ -309,7 +301,7 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
     }
     const content = entry.finalized ? entry.archive : undefined
     if (!content) {
-      await readBody(request)
+      await buffer(request)
       fail(404, 'BlobNotFound')
       return 'blob:missing'
     }
@@ -382,7 +374,7 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
     recorded.push(record)
     const injected = failures.get(operation)
     if (injected !== undefined) {
-      await readBody(request)
+      await buffer(request)
       json(response, injected, { code: 'internal', msg: `injected failure ${injected}` })
       return
     }
@@ -404,7 +396,7 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
       return
     }
     if (!authorized) {
-      await readBody(request)
+      await buffer(request)
       json(response, 401, { code: 'unauthenticated', msg: 'missing or wrong runtime token' })
       return
     }
@@ -412,7 +404,7 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
       await v1(request, url, response)
       return
     }
-    const body = JSON.parse((await readBody(request)).toString('utf8') || '{}') as Record<string, unknown>
+    const body = JSON.parse((await buffer(request)).toString('utf8') || '{}') as Record<string, unknown>
     await twirp(operation, body, response)
   }
 

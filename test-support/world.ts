@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../emulator/index.js'
-import { startServiceWechatFake } from '../emulator/servicewechat.js'
+import { startServiceWechatFake, type CiUpload } from '../emulator/servicewechat.js'
 import { startFakeGitHub } from './fake-github.js'
 import { repoRoot, runAction, type ActionRun, type RunActionOptions } from './run-action.js'
 
@@ -34,10 +34,19 @@ export function emptyToolCache(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'tool-cache-'))
 }
 
-export async function startWorld(options: EmulatorOptions = {}): Promise<World> {
-  const emulator = await startEmulator(options)
+export interface WorldOptions extends EmulatorOptions {
+  /** Sees every package miniprogram-ci uploads (preview or upload) before the emulator records it. */
+  onCiUpload?: (upload: CiUpload) => void
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const { onCiUpload, ...emulatorOptions } = options
+  const emulator = await startEmulator(emulatorOptions)
   const servicewechat = await startServiceWechatFake({
-    onUpload: (upload) => emulator.recordCiUpload(upload),
+    onUpload: (upload) => {
+      onCiUpload?.(upload)
+      return emulator.recordCiUpload(upload)
+    },
     publicKeyFor: (appid) => emulator.uploadPublicKey(appid)
   })
   const github = await startFakeGitHub({ owner: OWNER, repo: REPO })

@@ -29,9 +29,10 @@ export const MINIPROGRAM_CI_VERSION = '2.1.42'
 const INSTALL_TIMEOUT_MS = 10 * 60_000
 
 /**
- * npm's arguments. Install scripts are not run: on linux-x64 the tree is byte for byte the same without
- * them (measured on the official demo, see docs), and five packages' scripts would otherwise run code at
- * install time. Optional dependencies stay: SWC projects need the native binding.
+ * npm's arguments. Install scripts are not run: five packages of the tree have one (@parcel/watcher,
+ * @swc/core, core-js, less, protobufjs), none changes a file miniprogram-ci uses, and the official demo
+ * uploads byte for byte the same package either way (`npm run bench -- --only=scripts`). Optional
+ * dependencies stay: SWC projects need the native binding.
  */
 export const NPM_CI_ARGS = ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error']
 
