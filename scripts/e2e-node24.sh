@@ -20,4 +20,4 @@ esac
 
 [ -f dist/index.js ] || node scripts/build.mjs
 PATH="$(dirname "$node24"):$PATH" exec "$node24" --experimental-vm-modules --no-warnings=ExperimentalWarning \
-  node_modules/jest/bin/jest.js --selectProjects e2e "$@"
+  node_modules/jest/bin/jest.js "$@" --selectProjects e2e
