@@ -10,8 +10,12 @@
  * - no other package folder exists anywhere in the tree (a planted `node_modules/electron` would be
  *   loaded by miniprogram-ci's optional requires).
  *
- * File contents are not re-hashed: npm checked every tarball against its integrity when it installed it,
- * and a cache entry can only be written by workflows of the same repository (see SECURITY.md).
+ * File contents inside a package are not re-hashed (the lockfile's integrity is of the tarballs): npm
+ * checked every tarball at install time, and an Actions cache entry is written only by a run of the same
+ * repository ("Workflow runs can restore caches created in either the current branch or the default
+ * branch", GitHub Docs, dependency caching; low-trust events such as pull_request_target get read-only
+ * cache access). A run that can already write the default branch's cache could change a file inside a
+ * package; this check does not stop that.
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
