@@ -22,7 +22,8 @@
  * newest first, always within the same version (the hash of paths and compression the client sends).
  * Not modelled: scopes (branch isolation), eviction, size limits, cache-mode policies.
  */
-import { randomBytes } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -44,6 +45,44 @@ export interface CacheEntry {
   /** Set by Finalize (v2) or commit (v1); only finalized entries are found. */
   finalized: boolean
   createdAt: number
+}
+
+/**
+ * The entry version the client sends for `paths`: sha256 of the paths, the compression method and a salt
+ * (lib/internal/cacheUtils.js getCacheVersion; zstd is always "zstd-without-long" since @actions/cache 4).
+ */
+export function cacheVersion(paths: string[], compressionMethod = 'zstd-without-long'): string {
+  return createHash('sha256')
+    .update([...paths, compressionMethod, '1.0'].join('|'))
+    .digest('hex')
+}
+
+/**
+ * An archive of `paths` as @actions/cache makes one (lib/internal/tar.js): GNU tar, names relative to the
+ * workspace (GITHUB_WORKSPACE), compressed with zstdmt.
+ */
+export function archiveLikeTheClient(workspace: string, paths: string[]): Buffer {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cache-archive-'))
+  try {
+    const manifest = path.join(dir, 'manifest.txt')
+    writeFileSync(manifest, paths.map((entry) => path.relative(workspace, entry)).join('\n'))
+    const archive = path.join(dir, 'cache.tzst')
+    execFileSync('tar', [
+      '--posix',
+      '-cf',
+      archive,
+      '-P',
+      '-C',
+      workspace,
+      '--files-from',
+      manifest,
+      '--use-compress-program',
+      'zstdmt'
+    ])
+    return readFileSync(archive)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 export interface RecordedCacheRequest {
@@ -71,8 +110,11 @@ export interface FakeActionsCache {
   requests(): RecordedCacheRequest[]
   /** Every request to an operation answers this HTTP status until cleared (undefined). */
   failOperation(operation: string, status: number | undefined): void
-  /** Replaces a finalized entry's archive (a corrupted or tampered cache entry). */
-  replaceArchive(key: string, archive: Buffer): void
+  /**
+   * Adds a finalized entry for `paths` (as the client names them) holding `archive`, as if a job had saved
+   * it; see archiveLikeTheClient.
+   */
+  seedEntry(key: string, paths: string[], archive: Buffer): void
   close(): Promise<void>
 }
 
@@ -466,10 +508,15 @@ export async function startFakeActionsCache(options: FakeActionsCacheOptions): P
       if (status === undefined) failures.delete(operation)
       else failures.set(operation, status)
     },
-    replaceArchive: (key, archive) => {
-      const entry = entries.find((candidate) => candidate.key === key && candidate.finalized)
-      if (!entry) throw new Error(`no finalized cache entry ${key}`)
-      entry.archive = archive
+    seedEntry: (key, paths, archive) => {
+      entries.push({
+        id: nextId++,
+        key,
+        version: cacheVersion(paths),
+        archive,
+        finalized: true,
+        createdAt: Date.now()
+      })
     },
     close: async () => {
       for (const socket of sockets) socket.destroy()
