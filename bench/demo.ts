@@ -254,13 +254,13 @@ function treeDigest(dir: string): Map<string, string> {
 
 /**
  * miniprogram-ci's npm build numbers the modules of a multi-file package from the clock
- * (`__DEFINE__(1795961662702, …)`), so two builds of the same sources differ there; numbered from the
- * file's first id they compare equal.
+ * (`__DEFINE__(1795961662702, …)`, in the uploaded, minified file `(e={})[1795961662702]=`), so two builds
+ * of the same sources differ there; numbered from the file's first id they compare equal.
  */
 function withStableModuleIds(name: string, data: Buffer): Buffer {
   if (!/^miniprogram_npm\/.*\.js$/.test(name)) return data
   const text = data.toString('utf8')
-  const ids = [...text.matchAll(/__(?:DEFINE|REQUIRE)__\((\d{13})/g)].map((match) => Number(match[1]))
+  const ids = [...text.matchAll(/\b\d{13}\b/g)].map((match) => Number(match[0]))
   if (ids.length === 0) return data
   const first = Math.min(...ids)
   return Buffer.from(text.replace(/\b\d{13}\b/g, (id) => `module${Number(id) - first}`))
@@ -282,6 +282,19 @@ function differences(
 function equal(a: string | Buffer | undefined, b: string | Buffer | undefined): boolean {
   if (a === undefined || b === undefined) return a === b
   return Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b
+}
+
+/** Where two versions of a file first differ, with a little of each around it. */
+function firstDifference(
+  name: string,
+  a: Buffer | undefined,
+  b: Buffer | undefined
+): Record<string, unknown> {
+  if (!a || !b) return { name, missing: a ? 'with scripts' : 'without scripts' }
+  let at = 0
+  while (at < a.length && at < b.length && a[at] === b[at]) at++
+  const around = (data: Buffer): string => data.subarray(Math.max(0, at - 60), at + 60).toString('utf8')
+  return { name, at, sizes: [a.length, b.length], withoutScripts: around(a), withScripts: around(b) }
 }
 
 export async function benchIgnoreScripts(
@@ -347,6 +360,11 @@ export async function benchIgnoreScripts(
     scriptsRun: withScripts.scriptsRun,
     treeDiff,
     packageDiff,
+    firstDifferences: packageDiff
+      .slice(0, 5)
+      .map((name) =>
+        firstDifference(name, uploads.withoutScripts?.files.get(name), uploads.withScripts?.files.get(name))
+      ),
     exitCodes: runs.map((run) => run.exitCode)
   }
 }

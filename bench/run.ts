@@ -5,7 +5,7 @@
  * cache; that row needs the npm registry), `--runs=<n>` (compiling runs per row, default 3),
  * `--start-runs=<n>` (runs per command for start times, default 5), `--startup-runs=<n>` (pairs for the
  * start-up ratio, default 9), `--demo-runs=<n>` (official demo uploads, default 1), `--only=<sections>`
- * (startup, single, fanout, demo, scripts; default all but scripts).
+ * (startup, single, setup, fanout, demo, scripts; default all but scripts).
  *
  * The official-demo rows need MP_DEMO_DIR: a checkout of wechat-miniprogram/miniprogram-demo outside this
  * repository with its npm dependencies installed (bench/demo.ts says how). The first run that needs a real
@@ -36,7 +36,7 @@ const GITHUB_TOKEN = 'ghs_bench_token_0123456789'
 const RESULTS_FILE = 'bench-results.json'
 const NON_UPLOADING = ['sync', 'release', 'gray', 'revert-gray', 'rollback', 'withdraw', 'speedup'] as const
 
-const SECTIONS = ['startup', 'single', 'fanout', 'demo', 'scripts'] as const
+const SECTIONS = ['startup', 'single', 'setup', 'fanout', 'demo', 'scripts'] as const
 type Section = (typeof SECTIONS)[number]
 
 interface Options {
@@ -446,8 +446,25 @@ async function benchSingleApp(options: Options, rows: Row[], raw: Record<string,
         runs.map((run) => ({ wallMs: run.wallMs, firstRequestMs: run.firstRequestMs, ok: run.ok }))
       ])
     )
+  } finally {
+    await Promise.all([wechatProbe.close(), servicewechatProbe.close()])
+    await world.close()
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
 
-    // --- miniprogram-ci setup: from the project, from the tool cache, installed fresh -------------
+/** miniprogram-ci's setup, from each place it can come from (a preview of the sample project each). */
+async function benchSetup(options: Options, rows: Row[], raw: Record<string, unknown>): Promise<void> {
+  const world = await startWorld()
+  const servicewechatProbe = await startArrivalProbe({ connectUpstream: world.servicewechat.proxyUrl })
+  try {
+    const credentials = world.emulator.credentials
+    const devKey =
+      credentials.apps.find((app) => app.appid === credentials.devAppid)?.uploadPrivateKeyPem ?? ''
+    registerSecret(devKey)
+    const build = { 'private-key': devKey, proxy: servicewechatProbe.url }
+    world.github.addCommit(PR_HEAD)
+    world.github.addPullRequest({ number: PULL_REQUEST, headSha: PR_HEAD })
     const setupRuns = async (label: string, withNodeModules: boolean, toolCache: string, count: number) => {
       const runs: TimedRun[] = []
       for (let i = 0; i < count; i++) {
@@ -524,9 +541,8 @@ async function benchSingleApp(options: Options, rows: Row[], raw: Record<string,
       rows.push({ measure: 'miniprogram-ci setup: (d) fresh', value: 'skipped', n: 0, notes: '--skip-fresh' })
     }
   } finally {
-    await Promise.all([wechatProbe.close(), servicewechatProbe.close()])
+    await servicewechatProbe.close()
     await world.close()
-    rmSync(scratch, { recursive: true, force: true })
   }
 }
 
@@ -710,8 +726,12 @@ async function main(): Promise<void> {
     await benchStartup(options, rows, raw)
   }
   if (options.only.has('single')) {
-    console.log('Measuring one mini program: calls per sync, start times, preview/upload/submit, setup …')
+    console.log('Measuring one mini program: calls per sync, start times, preview/upload/submit …')
     await benchSingleApp(options, rows, raw)
+  }
+  if (options.only.has('setup')) {
+    console.log('Measuring miniprogram-ci setup: project, kept tool cache, Actions cache, fresh install …')
+    await benchSetup(options, rows, raw)
   }
   if (options.only.has('fanout')) {
     console.log('Measuring fan-out to 50 and 200 targets …')
