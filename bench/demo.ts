@@ -152,7 +152,8 @@ export async function benchDemo(
     const cached = await measureCachedSetup(
       (job) => uploadThroughAction(demo, dir, `1.0.${version++}`, job),
       runs,
-      [demo.world.servicewechat.caCertPath]
+      [demo.world.servicewechat.caCertPath],
+      dir
     )
     rows.push(cachedSetupRow('official demo, restored from the Actions cache (hosted runners)', cached))
 

@@ -571,7 +571,8 @@ async function cachedSetupRows(
           ...job
         }),
       options.runs,
-      [world.servicewechat.caCertPath]
+      [world.servicewechat.caCertPath],
+      project.workspace
     )
     rows.push(cachedSetupRow('(c) restored from the Actions cache (hosted runners)', result))
     return summarizeCachedSetup(result)

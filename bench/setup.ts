@@ -10,7 +10,7 @@
  * so the archive is the real tree (about 1,100 packages).
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { toolInstallDir } from '../src/ci/loader.js'
@@ -21,11 +21,14 @@ import { median, ms, note, type Row } from './stats.js'
 
 const SETUP_LINE = /miniprogram-ci \S+ ready \((project|cache|restored|installed), ([\d.]+) s\)/
 const SAVED_LINE = /Saved miniprogram-ci to the cache as \S+ \(([\d.]+) s\)/
+const RESTORED_LINE = /downloaded and extracted in ([\d.]+) s, verified in ([\d.]+) s/
 
 export interface SetupJob {
   run: ActionRun
   /** From the action's "miniprogram-ci … ready (<source>, <s> s)" line. */
   setup?: { source: string; ms: number }
+  /** From its "restored from the GitHub Actions cache (…)" line. */
+  restore?: { downloadAndExtractMs: number; verifyMs: number }
 }
 
 export function setupOf(run: ActionRun): SetupJob['setup'] {
@@ -51,13 +54,19 @@ export interface CachedSetup {
   seed: SetupJob & { saveMs?: number }
   archiveBytes: number
   restores: SetupJob[]
+  /** The floor on this machine: the same archive extracted by tar alone, at the same place. */
+  plainExtractMs?: number
 }
 
-/** One seeding job, then `runs` jobs that each start with an empty tool cache and restore. */
+/**
+ * One seeding job, then `runs` jobs that each start with an empty tool cache and restore; then the same
+ * archive extracted by tar alone (in `workspace`, the jobs' GITHUB_WORKSPACE), the filesystem's share.
+ */
 export async function measureCachedSetup(
   runJob: JobRunner,
   runs: number,
-  trustAlso: string[]
+  trustAlso: string[],
+  workspace: string
 ): Promise<CachedSetup> {
   const installed = await preparedInstall()
   const work = mkdtempSync(path.join(os.tmpdir(), 'bench-cached-setup-'))
@@ -74,22 +83,46 @@ export async function measureCachedSetup(
       runPost: true
     })
     const setup = setupOf(run)
-    return { run, ...(setup ? { setup } : {}) }
+    const restored = RESTORED_LINE.exec(run.stdout)
+    return {
+      run,
+      ...(setup ? { setup } : {}),
+      ...(restored
+        ? {
+            restore: {
+              downloadAndExtractMs: Number(restored[1]) * 1000,
+              verifyMs: Number(restored[2]) * 1000
+            }
+          }
+        : {})
+    }
   }
   try {
     const seed = await freshJob()
     const saved = SAVED_LINE.exec(seed.run.post?.stdout ?? '')
     const restores: SetupJob[] = []
     for (let i = 0; i < runs; i++) restores.push(await freshJob())
+    const archive = cache.entries()[0]?.archive
     return {
       seed: { ...seed, ...(saved ? { saveMs: Number(saved[1]) * 1000 } : {}) },
-      archiveBytes: cache.entries()[0]?.archive?.length ?? 0,
-      restores
+      archiveBytes: archive?.length ?? 0,
+      restores,
+      ...(archive ? { plainExtractMs: plainExtract(archive, workspace, toolCache, work) } : {})
     }
   } finally {
     await cache.close()
     rmSync(work, { recursive: true, force: true })
   }
+}
+
+/** Extracts the archive as @actions/cache does (tar, unzstd, names relative to the workspace), timed. */
+function plainExtract(archive: Buffer, workspace: string, toolCache: string, work: string): number {
+  rmSync(toolCache, { recursive: true, force: true })
+  const file = path.join(work, 'cache.tzst')
+  writeFileSync(file, archive)
+  const started = performance.now()
+  execFileSync('tar', ['-xf', file, '-P', '-C', workspace, '--use-compress-program', 'unzstd'])
+  return performance.now() - started
 }
 
 /** The benchmark row for a cached setup: median setup of the restoring jobs, against the 5 s target. */
@@ -105,6 +138,10 @@ export function cachedSetupRow(label: string, result: CachedSetup): Row {
       'target ≤ 5 s',
       `source reported: ${sources.join(', ') || 'none'}`,
       'download, extract, verify against the lockfile and load (require)',
+      `of which download and extract ${ms(median(result.restores.flatMap((job) => job.restore?.downloadAndExtractMs ?? [])))}, verify ${ms(median(result.restores.flatMap((job) => job.restore?.verifyMs ?? [])))}`,
+      result.plainExtractMs !== undefined
+        ? `tar alone extracts the same archive here in ${ms(result.plainExtractMs)} (the filesystem's share)`
+        : '',
       `archive ${(result.archiveBytes / 1024 / 1024).toFixed(1)} MiB`,
       result.seed.saveMs !== undefined
         ? `saved by the first job's post step in ${ms(result.seed.saveMs)}`
@@ -119,6 +156,7 @@ export function cachedSetupRow(label: string, result: CachedSetup): Row {
 export function summarizeCachedSetup(result: CachedSetup): unknown {
   return {
     archiveBytes: result.archiveBytes,
+    plainExtractMs: result.plainExtractMs,
     saveMs: result.seed.saveMs,
     seed: {
       setup: result.seed.setup,

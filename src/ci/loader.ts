@@ -307,10 +307,14 @@ async function provideInstall(
   options: LoadOptions
 ): Promise<Exclude<SetupSource, 'project'>> {
   const { log } = options
+  const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`
   if (existsSync(installDir)) {
+    const verifying = Date.now()
     const verified = verifyAgainstLockfile(installDir, lockfileDir)
     if (verified.ok) {
-      log.info(`Using miniprogram-ci ${MINIPROGRAM_CI_VERSION} from the tool cache (${installDir}).`)
+      log.info(
+        `Using miniprogram-ci ${MINIPROGRAM_CI_VERSION} from the tool cache (${installDir}; verified in ${seconds(verifying)}).`
+      )
       return 'cache'
     }
     await discardUnverified(installDir, 'in the tool cache', verified.reason, log)
@@ -320,12 +324,16 @@ async function provideInstall(
   let cache: InstallCache | undefined
   try {
     cache = options.installCache ?? (await defaultInstallCache())
+    const restoring = Date.now()
     const outcome = await cache.restore(installDir, key)
     if (outcome === 'restored') {
+      const restored = seconds(restoring)
+      const verifying = Date.now()
       const verified = verifyAgainstLockfile(installDir, lockfileDir)
       if (verified.ok) {
         log.info(
-          `Using miniprogram-ci ${MINIPROGRAM_CI_VERSION} restored from the GitHub Actions cache (${key}).`
+          `Using miniprogram-ci ${MINIPROGRAM_CI_VERSION} restored from the GitHub Actions cache (${key}; ` +
+            `downloaded and extracted in ${restored}, verified in ${seconds(verifying)}).`
         )
         return 'restored'
       }
