@@ -9,6 +9,9 @@
  */
 import * as core from '@actions/core'
 
+/** A download slower than an install (30–90 s) is not worth waiting for; @actions/cache then gives up. */
+const DOWNLOAD_TIMEOUT_MS = 2 * 60_000
+
 /** The post step's state: what to save, under which key. */
 export const SAVE_STATE = 'miniprogram-ci-cache'
 
@@ -35,7 +38,8 @@ export const actionsInstallCache: InstallCache = {
     const cache = await import('@actions/cache')
     if (!cache.isFeatureAvailable()) return 'unavailable'
     try {
-      return (await cache.restoreCache([dir], key)) ? 'restored' : 'not-found'
+      const options = { segmentTimeoutInMs: DOWNLOAD_TIMEOUT_MS }
+      return (await cache.restoreCache([dir], key, [], options)) ? 'restored' : 'not-found'
     } catch (error) {
       // restoreCache reports service failures itself and throws only on a key it refuses.
       throw new Error(`the cache key ${key} was refused: ${(error as Error).message}`)
