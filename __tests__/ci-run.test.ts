@@ -36,7 +36,7 @@ import {
   type CiChildOptions,
   type CiChildRun
 } from '../test-support/ci-child.js'
-import { prepopulatedToolCache, SAMPLE_PROJECT } from '../test-support/world.js'
+import { copySampleProject } from '../test-support/world.js'
 
 const DEV_APPID = 'wxd000000000000001'
 const HEX_FOLDER = /^[0-9a-f]{32}$/
@@ -95,10 +95,11 @@ function expectCleanEnd(run: CiChildRun): void {
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'ci-run-test-'))
-  // A copy outside the repository, so miniprogram-ci is not found in the project and comes from the cache.
+  // A copy outside the repository with the repository's node_modules as the project's own: a tool-cache
+  // folder must verify against the action's lockfile (ci-loader.test.ts), which the repository's tree does not.
   projectPath = path.join(work, 'project')
-  cpSync(SAMPLE_PROJECT, projectPath, { recursive: true })
-  toolCacheDir = prepopulatedToolCache()
+  copySampleProject(projectPath)
+  toolCacheDir = path.join(work, 'tool-cache')
   emulator = await startEmulator()
   devKey = emulator.credentials.apps.find((app) => app.appid === DEV_APPID)?.uploadPrivateKeyPem as string
   fake = await startServiceWechatFake({
@@ -182,7 +183,7 @@ describe('upload', () => {
         subpackages: [{ name: 'packageOrder', size: expectedSizes[2]?.size }],
         plugins: []
       },
-      setup: { source: 'cache', version: '2.1.42' },
+      setup: { source: 'project', version: '2.1.42' },
       // The child's clock moved only when the test moved it.
       durationMs: 15_000
     })

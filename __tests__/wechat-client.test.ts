@@ -10,7 +10,8 @@ import {
   WeChatTransportError,
   WeChatUnknownOutcomeError
 } from '../src/wechat/errors.js'
-import { createDispatcher, readEnvelope, WeChatHttp, type FetchFunction } from '../src/wechat/http.js'
+import { readEnvelope, WeChatHttp, type FetchFunction } from '../src/wechat/http.js'
+import { createDispatcher } from '../src/wechat/proxy.js'
 import {
   RefreshTokenProvider,
   StableTokenProvider,

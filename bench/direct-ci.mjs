@@ -2,7 +2,8 @@
 // pinned copy, the same project, the same options the action passes. Spawned by bench/run.ts with
 // NODE_EXTRA_CA_CERTS set, so its traffic reaches the servicewechat.com fake through the given proxy.
 // Usage: node bench/direct-ci.mjs '<JSON: command, projectPath, appid, privateKeyPath, proxy, version,
-// desc, qrcodeOutputDest, pagePath>'
+// desc, qrcodeOutputDest, pagePath, packNpm>' (packNpm: build miniprogram_npm first, as the action does
+// when the mini program has a package.json)
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +20,7 @@ try {
     appid: options.appid,
     privateKeyPath: options.privateKeyPath
   })
+  if (options.packNpm) await ci.packNpm(project, {})
   const common = {
     project,
     version: options.version,

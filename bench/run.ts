@@ -3,7 +3,13 @@
  * emulator, the servicewechat.com fake and the fake GitHub, and printed as a Markdown table (also written
  * to bench-results.json). Options: `--skip-fresh` (no `npm ci` of miniprogram-ci into an empty tool
  * cache; that row needs the npm registry), `--runs=<n>` (compiling runs per row, default 3),
- * `--start-runs=<n>` (runs per command for start times, default 5).
+ * `--start-runs=<n>` (runs per command for start times, default 5), `--startup-runs=<n>` (pairs for the
+ * start-up ratio, default 9), `--demo-runs=<n>` (official demo uploads, default 1), `--only=<sections>`
+ * (startup, single, setup, fanout, demo, scripts; default all but scripts).
+ *
+ * The official-demo rows need MP_DEMO_DIR: a checkout of wechat-miniprogram/miniprogram-demo outside this
+ * repository with its npm dependencies installed (bench/demo.ts says how). The first run that needs a real
+ * install of miniprogram-ci makes one with npm (about 30 s) and keeps it under the OS temp folder.
  */
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -17,6 +23,10 @@ import { processesWithMarker, repoRoot, type ActionRun } from '../test-support/r
 import { seedApprovedVersion } from '../test-support/seed-version.js'
 import { SAMPLE_PROJECT, startWorld, type World } from '../test-support/world.js'
 import { startArrivalProbe, type ArrivalProbe } from './arrival-probe.js'
+import { median, ms, note, spread, type Row } from './stats.js'
+import { FIRST_REQUEST_HOOK, measureStartup } from './startup.js'
+import { benchDemo, benchIgnoreScripts, DEMO_PREPARATION, demoCheckoutProblem } from './demo.js'
+import { cachedSetupRow, keptToolCache, measureCachedSetup, setupOf, summarizeCachedSetup } from './setup.js'
 
 const APP = 'wxa000000000000001'
 const PULL_REQUEST = 7
@@ -25,19 +35,17 @@ const BRANCH_HEAD = 'f'.repeat(40)
 const GITHUB_TOKEN = 'ghs_bench_token_0123456789'
 const RESULTS_FILE = 'bench-results.json'
 const NON_UPLOADING = ['sync', 'release', 'gray', 'revert-gray', 'rollback', 'withdraw', 'speedup'] as const
-const SETUP_LINE = /miniprogram-ci \S+ ready \((project|cache|installed), ([\d.]+) s\)/
+
+const SECTIONS = ['startup', 'single', 'setup', 'fanout', 'demo', 'scripts'] as const
+type Section = (typeof SECTIONS)[number]
 
 interface Options {
   skipFresh: boolean
   runs: number
   startRuns: number
-}
-
-interface Row {
-  measure: string
-  value: string
-  n: number
-  notes: string
+  startupRuns: number
+  demoRuns: number
+  only: Set<Section>
 }
 
 interface TimedRun {
@@ -48,34 +56,41 @@ interface TimedRun {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { skipFresh: false, runs: 3, startRuns: 5 }
+  const options: Options = {
+    skipFresh: false,
+    runs: 3,
+    startRuns: 5,
+    startupRuns: 9,
+    demoRuns: 1,
+    // The demo rows run when MP_DEMO_DIR names a checkout; the install-scripts comparison only on request.
+    only: new Set<Section>([
+      'startup',
+      'single',
+      'fanout',
+      ...(process.env.MP_DEMO_DIR ? (['demo'] as const) : [])
+    ])
+  }
   for (const arg of argv) {
     const [name, value] = arg.split('=') as [string, string | undefined]
     const count = Number(value)
     if (name === '--skip-fresh') options.skipFresh = true
     else if (name === '--runs' && Number.isInteger(count) && count > 0) options.runs = count
     else if (name === '--start-runs' && Number.isInteger(count) && count > 0) options.startRuns = count
-    else throw new Error(`unknown option ${arg} (use --skip-fresh, --runs=<n>, --start-runs=<n>)`)
+    else if (name === '--startup-runs' && Number.isInteger(count) && count > 0) options.startupRuns = count
+    else if (name === '--demo-runs' && Number.isInteger(count) && count > 0) options.demoRuns = count
+    else if (name === '--only' && value && value.split(',').every((part) => isSection(part)))
+      options.only = new Set(value.split(',') as Section[])
+    else
+      throw new Error(
+        `unknown option ${arg} (use --skip-fresh, --runs=<n>, --start-runs=<n>, --startup-runs=<n>, --demo-runs=<n>, ` +
+          `--only=<${SECTIONS.join('|')}>[,…])`
+      )
   }
   return options
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return 'n/a'
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`
-}
-
-function spread(values: number[]): string {
-  return values.length > 1 ? `range ${ms(Math.min(...values))}–${ms(Math.max(...values))}` : ''
+function isSection(value: string): value is Section {
+  return (SECTIONS as readonly string[]).includes(value)
 }
 
 function directorySize(dir: string): number {
@@ -109,10 +124,6 @@ function failures(runs: TimedRun[]): string {
   )
 }
 
-function note(...parts: string[]): string {
-  return parts.filter((part) => part).join('; ')
-}
-
 /** Runs the action and notes when its first request reached the probe. */
 async function timedRun(
   world: World,
@@ -123,12 +134,8 @@ async function timedRun(
   const run = await world.run(options)
   for (const value of maskedValues(run)) registerSecret(value)
   const first = probe.firstSince(spawnedAt)
-  const setupMatch = SETUP_LINE.exec(run.stdout)
-  return {
-    run,
-    firstRequestMs: first ? first.at - spawnedAt : undefined,
-    ...(setupMatch ? { setup: { source: setupMatch[1] as string, ms: Number(setupMatch[2]) * 1000 } } : {})
-  }
+  const setup = setupOf(run)
+  return { run, firstRequestMs: first ? first.at - spawnedAt : undefined, ...(setup ? { setup } : {}) }
 }
 
 /** A copy of the sample project outside any repository: miniprogram-ci is found only where the row puts it. */
@@ -439,8 +446,25 @@ async function benchSingleApp(options: Options, rows: Row[], raw: Record<string,
         runs.map((run) => ({ wallMs: run.wallMs, firstRequestMs: run.firstRequestMs, ok: run.ok }))
       ])
     )
+  } finally {
+    await Promise.all([wechatProbe.close(), servicewechatProbe.close()])
+    await world.close()
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
 
-    // --- miniprogram-ci setup: from the project, from the tool cache, installed fresh -------------
+/** miniprogram-ci's setup, from each place it can come from (a preview of the sample project each). */
+async function benchSetup(options: Options, rows: Row[], raw: Record<string, unknown>): Promise<void> {
+  const world = await startWorld()
+  const servicewechatProbe = await startArrivalProbe({ connectUpstream: world.servicewechat.proxyUrl })
+  try {
+    const credentials = world.emulator.credentials
+    const devKey =
+      credentials.apps.find((app) => app.appid === credentials.devAppid)?.uploadPrivateKeyPem ?? ''
+    registerSecret(devKey)
+    const build = { 'private-key': devKey, proxy: servicewechatProbe.url }
+    world.github.addCommit(PR_HEAD)
+    world.github.addPullRequest({ number: PULL_REQUEST, headSha: PR_HEAD })
     const setupRuns = async (label: string, withNodeModules: boolean, toolCache: string, count: number) => {
       const runs: TimedRun[] = []
       for (let i = 0; i < count; i++) {
@@ -487,15 +511,22 @@ async function benchSingleApp(options: Options, rows: Row[], raw: Record<string,
       }))
     }
     const emptyToolCache = mkdtempSync(path.join(os.tmpdir(), 'bench-empty-tool-cache-'))
+    const kept = await keptToolCache()
     try {
       raw.setup = {
         project: await setupRuns('(a) the project has it', true, world.toolCache, options.runs),
-        cache: await setupRuns("(b) the runner's tool cache", false, world.toolCache, options.runs),
+        cache: await setupRuns(
+          "(b) the runner's tool cache, kept from an earlier job",
+          false,
+          kept.toolCache,
+          options.runs
+        ),
+        restored: await cachedSetupRows(world, build, options, rows),
         ...(options.skipFresh
           ? {}
           : {
               installed: await setupRuns(
-                '(c) fresh: npm ci of the shipped lockfile',
+                '(d) fresh: npm ci --ignore-scripts of the shipped lockfile (npm registry)',
                 false,
                 emptyToolCache,
                 1
@@ -503,15 +534,98 @@ async function benchSingleApp(options: Options, rows: Row[], raw: Record<string,
             })
       }
     } finally {
+      kept.dispose()
       rmSync(emptyToolCache, { recursive: true, force: true })
     }
     if (options.skipFresh) {
-      rows.push({ measure: 'miniprogram-ci setup: (c) fresh', value: 'skipped', n: 0, notes: '--skip-fresh' })
+      rows.push({ measure: 'miniprogram-ci setup: (d) fresh', value: 'skipped', n: 0, notes: '--skip-fresh' })
     }
   } finally {
-    await Promise.all([wechatProbe.close(), servicewechatProbe.close()])
+    await servicewechatProbe.close()
     await world.close()
-    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+/**
+ * (c) GitHub-hosted runners: every job starts with an empty tool cache and restores miniprogram-ci from the
+ * Actions cache (a loopback fake of the service), as saved by a first job's post step.
+ */
+async function cachedSetupRows(
+  world: World,
+  build: Record<string, string>,
+  options: Options,
+  rows: Row[]
+): Promise<unknown> {
+  const project = isolatedProject(false)
+  try {
+    const result = await measureCachedSetup(
+      (job) =>
+        world.run({
+          inputs: { command: 'preview', ...build, 'github-token': GITHUB_TOKEN, 'project-path': 'project' },
+          eventName: 'pull_request',
+          ref: `refs/pull/${PULL_REQUEST}/merge`,
+          sha: 'd'.repeat(40),
+          payload: { pull_request: { number: PULL_REQUEST, head: { sha: PR_HEAD } } },
+          workspace: project.workspace,
+          timeoutMs: 10 * 60_000,
+          ...job
+        }),
+      options.runs,
+      [world.servicewechat.caCertPath],
+      project.workspace
+    )
+    rows.push(cachedSetupRow('(c) restored from the Actions cache (hosted runners)', result))
+    return summarizeCachedSetup(result)
+  } finally {
+    project.dispose()
+  }
+}
+
+async function benchStartup(options: Options, rows: Row[], raw: Record<string, unknown>): Promise<void> {
+  const world = await startWorld()
+  const probe = await startArrivalProbe({ httpUpstream: world.emulator.url })
+  try {
+    const credentials = world.emulator.credentials
+    registerSecret(credentials.tokenServiceSecret)
+    world.github.addCommit(BRANCH_HEAD)
+    world.emulator.control.setOnline(APP, '1.0.0')
+    const inputs = {
+      command: 'sync',
+      'api-base-url': probe.url,
+      'token-url': credentials.tokenServiceUrl.replace(world.emulator.url, probe.url),
+      'token-url-secret': credentials.tokenServiceSecret,
+      'github-token': GITHUB_TOKEN,
+      appid: APP,
+      'dry-run': 'true'
+    }
+    const result = await measureStartup(
+      probe,
+      () =>
+        world.run({
+          inputs,
+          eventName: 'schedule',
+          ref: 'refs/heads/main',
+          sha: BRANCH_HEAD,
+          env: { NODE_OPTIONS: FIRST_REQUEST_HOOK }
+        }),
+      options.startupRuns
+    )
+    const failed = result.samples.filter((sample) => sample.actionExitCode !== 0).length
+    rows.push({
+      measure: 'Start-up: spawn → first WeChat request, sync vs a bare `node -e "fetch(url)"`',
+      value: `${ms(result.actionMedianMs)} vs ${ms(result.bareFetchMedianMs)} (×${result.ratio.toFixed(2)})`,
+      n: result.samples.length,
+      notes: note(
+        'target ≤ ×1.5',
+        'pairs run alternately, so load affects both alike',
+        `CPU time to the first request ${ms(result.actionCpuMedianMs)} vs ${ms(result.bareFetchCpuMedianMs)} (×${result.cpuRatio.toFixed(2)})`,
+        failed > 0 ? `${failed} action runs failed` : ''
+      )
+    })
+    raw.startup = result
+  } finally {
+    await probe.close()
+    await world.close()
   }
 }
 
@@ -608,10 +722,45 @@ async function main(): Promise<void> {
   })
   raw.dist = { bytes: distBytes, indexJsBytes: entryBytes }
 
-  console.log('Measuring one mini program: calls per sync, start times, preview/upload/submit, setup …')
-  await benchSingleApp(options, rows, raw)
-  console.log('Measuring fan-out to 50 and 200 targets …')
-  await benchFanOut(rows, raw)
+  if (options.only.has('startup')) {
+    console.log(`Measuring start-up against a bare node fetch (${options.startupRuns} pairs) …`)
+    await benchStartup(options, rows, raw)
+  }
+  if (options.only.has('single')) {
+    console.log('Measuring one mini program: calls per sync, start times, preview/upload/submit …')
+    await benchSingleApp(options, rows, raw)
+  }
+  if (options.only.has('setup')) {
+    console.log('Measuring miniprogram-ci setup: project, kept tool cache, Actions cache, fresh install …')
+    await benchSetup(options, rows, raw)
+  }
+  if (options.only.has('fanout')) {
+    console.log('Measuring fan-out to 50 and 200 targets …')
+    await benchFanOut(rows, raw)
+  }
+  const demoDir = process.env.MP_DEMO_DIR
+  const demoProblem = demoDir ? demoCheckoutProblem(demoDir) : DEMO_PREPARATION
+  for (const section of ['demo', 'scripts'] as const) {
+    if (!options.only.has(section)) continue
+    if (demoProblem || !demoDir) {
+      console.log(demoProblem)
+      rows.push({
+        measure: `Official demo (${section})`,
+        value: 'skipped',
+        n: 0,
+        notes:
+          'set MP_DEMO_DIR to a prepared checkout of wechat-miniprogram/miniprogram-demo (see the bench output)'
+      })
+      continue
+    }
+    if (section === 'demo') {
+      console.log(`Measuring the official demo in ${demoDir} (${options.demoRuns} runs) …`)
+      await benchDemo(demoDir, options.demoRuns, rows, raw)
+    } else {
+      console.log('Comparing the demo uploaded with and without install scripts …')
+      await benchIgnoreScripts(demoDir, rows, raw)
+    }
+  }
 
   const totalMs = performance.now() - started
   const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')

@@ -8,6 +8,7 @@ import path from 'node:path'
 export const BUILD_INPUTS = [
   'src',
   'scripts/build.mjs',
+  'scripts/licenses.mjs',
   'package.json',
   'package-lock.json',
   'tsconfig.json',

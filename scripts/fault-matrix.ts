@@ -10,7 +10,7 @@
  * layout this script would write (endpoints, fault kinds, further cases, text); the e2e fault matrix checks
  * the outcomes the page shows against the outcomes it observes.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -19,7 +19,7 @@ import { redact } from '../src/redact.js'
 import type { ActionRun } from '../test-support/run-action.js'
 import { repoRoot } from '../test-support/run-action.js'
 import { emulatorClient, seedApprovedVersion } from '../test-support/seed-version.js'
-import { SAMPLE_PROJECT, startWorld, type World } from '../test-support/world.js'
+import { copySampleProject, startWorld, type World } from '../test-support/world.js'
 
 export type FaultKind =
   'system-error' | 'rate-limit' | 'http-502' | 'timeout' | 'malformed' | 'dropped' | 'expired-token'
@@ -239,7 +239,7 @@ function directProjectFor(context: CellContext): string {
   const { appid } = context
   const project = mkdtempSync(path.join(os.tmpdir(), 'fault-matrix-project-'))
   context.scratch.push(project)
-  cpSync(SAMPLE_PROJECT, project, { recursive: true })
+  copySampleProject(project)
   writeFileSync(
     path.join(project, 'miniprogram/ext.json'),
     JSON.stringify({ extEnable: true, extAppid: appid, directCommit: true, ext: {} })

@@ -20,6 +20,7 @@ export interface RunContext {
   prNumber?: number
   /** pull_request events: the branch merged into, the PR's own branch, and whether it lives in this repository. */
   pullRequest?: { baseRef: string; headRef: string; sameRepository: boolean }
+  /** The pushed head commit's subject, from the event payload (defaultDescription asks git when absent). */
   commitSubject?: string
   /** `issues` events: what happened to which issue, and who did it (the dashboard's ticks). */
   issueEvent?: IssueEvent
@@ -136,13 +137,10 @@ export function readContext(env: Env, actionPath: string): RunContext {
   const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined
   const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '')
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd()
+  // From the push payload when it has one; otherwise git is asked when an upload needs it (defaultDescription).
   const headCommitMessage = get(payload, 'head_commit', 'message')
   const commitSubject =
-    typeof headCommitMessage === 'string' && headCommitMessage
-      ? headCommitMessage.split('\n')[0]
-      : sha
-        ? commitSubjectFromGit(workspace, sha)
-        : undefined
+    typeof headCommitMessage === 'string' && headCommitMessage ? headCommitMessage.split('\n')[0] : undefined
   return {
     owner,
     repo,
@@ -193,6 +191,8 @@ export function tagNamesVersion(tag: string | undefined, version: string | undef
 /** Default upload description: the commit subject and the short SHA. */
 export function defaultDescription(context: RunContext): string {
   const short = context.sha.slice(0, 7)
-  const subject = context.commitSubject?.trim()
+  const subject = (
+    context.commitSubject ?? (context.sha ? commitSubjectFromGit(context.workspace, context.sha) : undefined)
+  )?.trim()
   return subject ? `${subject} (${short})` : `commit ${short}`
 }

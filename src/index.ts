@@ -1,3 +1,4 @@
+import './zod-config.js'
 import { run } from './main.js'
 
 await run()

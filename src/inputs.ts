@@ -9,7 +9,7 @@
 import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { z } from 'zod'
+import * as z from 'zod'
 import { InputError } from './errors.js'
 import { registerSecret } from './redact.js'
 import { parseGraySchedule } from './release/schedule.js'

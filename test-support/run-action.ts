@@ -35,6 +35,15 @@ export interface RunActionOptions {
    * removes its runs' folders when it closes.
    */
   parentDir?: string
+  /** Then run the post step (dist/post.js) as the runner does at the end of the job, with the saved state. */
+  runPost?: boolean
+}
+
+export interface PostRun {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  durationMs: number
 }
 
 export interface ActionRun {
@@ -47,6 +56,10 @@ export interface ActionRun {
   durationMs: number
   /** Processes still alive after the action ended that were started by it (by an env marker). */
   leftoverPids: number[]
+  /** What the step saved with core.saveState (GITHUB_STATE). */
+  state: Record<string, string>
+  /** The post step, when `runPost` was set. */
+  post?: PostRun
 }
 
 let defaults: Record<string, string> | undefined
@@ -110,6 +123,8 @@ export interface RunFiles {
   dir: string
   outputFile: string
   summaryFile: string
+  /** GITHUB_STATE: what the step saves for its post step. */
+  stateFile: string
   /** The environment the runner gives the action: inputs, GITHUB_* and RUNNER_* variables. */
   env: Record<string, string>
   /** Reads the outputs and the summary the run wrote. */
@@ -120,10 +135,11 @@ export interface RunFiles {
 export function prepareRun(options: RunActionOptions): RunFiles {
   const dir = mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), 'action-run-'))
   const outputFile = path.join(dir, 'output')
+  const stateFile = path.join(dir, 'state')
   const summaryFile = path.join(dir, 'summary')
   const eventFile = path.join(dir, 'event.json')
   const runnerTemp = path.join(dir, 'runner-temp')
-  for (const file of [outputFile, summaryFile]) writeFileSync(file, '')
+  for (const file of [outputFile, stateFile, summaryFile]) writeFileSync(file, '')
   writeFileSync(eventFile, JSON.stringify(options.payload ?? {}))
   mkdirSync(runnerTemp, { recursive: true })
   const env: Record<string, string> = {
@@ -149,6 +165,7 @@ export function prepareRun(options: RunActionOptions): RunFiles {
     GITHUB_ACTOR: 'octocat',
     GITHUB_WORKSPACE: options.workspace ?? repoRoot,
     GITHUB_OUTPUT: outputFile,
+    GITHUB_STATE: stateFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: runnerTemp,
     RUNNER_TOOL_CACHE: options.toolCache ?? path.join(dir, 'tool-cache'),
@@ -160,6 +177,7 @@ export function prepareRun(options: RunActionOptions): RunFiles {
     dir,
     outputFile,
     summaryFile,
+    stateFile,
     env,
     collect: () => ({
       outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
@@ -231,15 +249,42 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       // already gone
     }
   }
+  const durationMs = Date.now() - started
+  const state = parseOutputFile(readFileSync(files.stateFile, 'utf8'))
   return {
     exitCode,
     signal,
     stdout,
     stderr,
     ...files.collect(),
-    durationMs: Date.now() - started,
-    leftoverPids
+    durationMs,
+    leftoverPids,
+    state,
+    ...(options.runPost ? { post: await runPostStep(env, state, options) } : {})
   }
+}
+
+/** The post step as the runner starts it: the job's environment plus STATE_<name> for each saved value. */
+async function runPostStep(
+  env: Record<string, string>,
+  state: Record<string, string>,
+  options: RunActionOptions
+): Promise<PostRun> {
+  const stateEnv = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
+  const started = Date.now()
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/post.js')], {
+    cwd: options.workspace ?? repoRoot,
+    env: { ...env, ...stateEnv },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  clearTimeout(timeout)
+  return { exitCode, stdout, stderr, durationMs: Date.now() - started }
 }
 
 /** Asserts a run succeeded; on failure the error shows the action's own ::error:: lines. */

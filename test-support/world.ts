@@ -1,15 +1,14 @@
 /**
  * One rehearsal world for end-to-end tests and the demo: the WeChat emulator, the servicewechat.com fake
  * behind a TLS-intercepting proxy (so the real miniprogram-ci uploads into the emulator), a fake GitHub,
- * and a tool cache pre-populated with the repo's own pinned miniprogram-ci (no install per run).
+ * and an empty tool cache.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../emulator/index.js'
-import { startServiceWechatFake } from '../emulator/servicewechat.js'
-import { toolInstallDir } from '../src/ci/loader.js'
+import { startServiceWechatFake, type CiUpload } from '../emulator/servicewechat.js'
 import { startFakeGitHub, type FakeGitHubOptions } from './fake-github.js'
 import { compiles, withCompileSlot } from './compile-slots.js'
 import { runInProcess, type InProcessRun } from './in-process-run.js'
@@ -50,29 +49,46 @@ export interface World {
   close(): Promise<void>
 }
 
-/** A tool cache where the pinned miniprogram-ci is already "installed" (a link to the repo's copy). */
-export function prepopulatedToolCache(): string {
-  const toolCache = mkdtempSync(path.join(os.tmpdir(), 'tool-cache-'))
-  const target = toolInstallDir(toolCache, path.join(repoRoot, 'tools/miniprogram-ci'))
-  mkdirSync(target, { recursive: true })
-  if (!existsSync(path.join(target, 'node_modules'))) {
-    symlinkSync(path.join(repoRoot, 'node_modules'), path.join(target, 'node_modules'), 'dir')
-  }
-  writeFileSync(path.join(target, '.complete'), 'linked for tests\n')
-  return toolCache
+/**
+ * An empty tool cache. Projects inside the repository use its node_modules (the project's own
+ * miniprogram-ci comes first); a tool-cache folder is loaded only when it verifies against the action's
+ * lockfile, so none is faked here (see miniprogram-ci-install.ts for a real one).
+ */
+export function emptyToolCache(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'tool-cache-'))
+}
+
+/**
+ * Copies the sample project to a folder outside the repository, with a node_modules link to the
+ * repository's: the project's own miniprogram-ci, as a user's checkout after `npm ci` has it (the loader's
+ * first choice). The link sits next to project.config.json, outside miniprogramRoot, so nothing of it is packed.
+ */
+export function copySampleProject(destination: string): string {
+  cpSync(SAMPLE_PROJECT, destination, { recursive: true })
+  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(destination, 'node_modules'), 'dir')
+  return destination
+}
+
+export interface WorldOptions extends EmulatorOptions {
+  /** Sees every package miniprogram-ci uploads (preview or upload) before the emulator records it. */
+  onCiUpload?: (upload: CiUpload) => void
 }
 
 export async function startWorld(
-  options: EmulatorOptions = {},
+  options: WorldOptions = {},
   githubOptions: Omit<FakeGitHubOptions, 'owner' | 'repo'> = {}
 ): Promise<World> {
-  const emulator = await startEmulator(options)
+  const { onCiUpload, ...emulatorOptions } = options
+  const emulator = await startEmulator(emulatorOptions)
   const servicewechat = await startServiceWechatFake({
-    onUpload: (upload) => emulator.recordCiUpload(upload),
+    onUpload: (upload) => {
+      onCiUpload?.(upload)
+      return emulator.recordCiUpload(upload)
+    },
     publicKeyFor: (appid) => emulator.uploadPublicKey(appid)
   })
   const github = await startFakeGitHub({ ...githubOptions, owner: OWNER, repo: REPO })
-  const toolCache = prepopulatedToolCache()
+  const toolCache = emptyToolCache()
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'world-'))
   const emulated = emulator.credentials
   const refreshTokenOf = (appid: string): string => {

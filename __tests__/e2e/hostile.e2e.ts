@@ -8,13 +8,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { expectSuccess, type ActionRun } from '../../test-support/run-action.js'
 import { runnerCommands, type RunnerCommand } from '../../test-support/runner-commands.js'
 import { seedApprovedVersion } from '../../test-support/seed-version.js'
-import { SAMPLE_PROJECT, startWorld, type World } from '../../test-support/world.js'
+import { copySampleProject, startWorld, type World } from '../../test-support/world.js'
 
 /** A line break, then a command, then an old-style command: each would be a command in a raw log line. */
 const INJECTED = '\n::error::injected\n::set-output name=a::b\r##[warning]old-style'
@@ -116,7 +116,7 @@ describe('an upload of a mini program with hostile file names and a hostile comm
   beforeAll(async () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'hostile-upload-'))
     const project = path.join(work, 'project')
-    cpSync(SAMPLE_PROJECT, project, { recursive: true })
+    copySampleProject(project)
     // Unused files: miniprogram-ci names them in its "ignoring files" line.
     writeFileSync(path.join(project, 'miniprogram/utils', `unused${INJECTED}.js`), 'module.exports = 1\n')
     writeFileSync(path.join(project, 'miniprogram', `data${INJECTED}.json`), '{}')

@@ -4,11 +4,11 @@ import { expectSuccess } from '../../test-support/run-action.js'
  * tag submit → sync → approve → sync → release → rollback, and the unhappy paths around it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { seedApprovedVersion } from '../../test-support/seed-version.js'
-import { SAMPLE_PROJECT, startWorld, type World } from '../../test-support/world.js'
+import { copySampleProject, startWorld, type World } from '../../test-support/world.js'
 
 const APP = 'wxa000000000000001'
 let world: World
@@ -311,7 +311,7 @@ describe('template route with three targets, one failing', () => {
     world.github.addTag('v2.0.0', sha)
     // A template-route project: ext.json without directCommit, so the upload lands in the draft box.
     const project = mkdtempSync(path.join(os.tmpdir(), 'template-project-'))
-    cpSync(SAMPLE_PROJECT, project, { recursive: true })
+    copySampleProject(project)
     writeFileSync(
       path.join(project, 'miniprogram/ext.json'),
       JSON.stringify({ extEnable: true, ext: { theme: 'green' } })

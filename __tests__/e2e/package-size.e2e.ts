@@ -4,12 +4,12 @@
  * with package-size-budget-action: fail fails the step after the report is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { sizeRecordPath } from '../../src/report/package-size.js'
 import { expectSuccess } from '../../test-support/run-action.js'
-import { SAMPLE_PROJECT, startWorld, type World } from '../../test-support/world.js'
+import { copySampleProject, startWorld, type World } from '../../test-support/world.js'
 
 const MAIN_SHA = 'a1b2c3d'.padEnd(40, '0')
 const PR_SHA = 'feed123'.padEnd(40, '0')
@@ -46,7 +46,7 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
 function biggerWorkspace(): string {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'bigger-'))
   const project = path.join(workspace, 'sample/miniprogram-project')
-  cpSync(SAMPLE_PROJECT, project, { recursive: true })
+  copySampleProject(project)
   const detail = path.join(project, 'miniprogram/packageOrder/pages/detail/detail.js')
   const notes = 'Freshly roasted beans, ground to order. '.repeat(100)
   writeFileSync(

@@ -4,7 +4,7 @@
  * and a transport that follows no redirect, caps replies and quotes relays only by errcode/errmsg.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
@@ -13,7 +13,7 @@ import type { RequestLogEntry } from '../../emulator/index.js'
 import { createTokenService } from '../../examples/token-service/token-service.mjs'
 import { expectSuccess, type ActionRun } from '../../test-support/run-action.js'
 import { emulatorClient, seedApprovedVersion } from '../../test-support/seed-version.js'
-import { SAMPLE_PROJECT, startWorld, type World } from '../../test-support/world.js'
+import { copySampleProject, startWorld, type World } from '../../test-support/world.js'
 
 const DIRECT_APP = 'wxa000000000000001'
 const TEMPLATE_APP = 'wxa000000000000002'
@@ -105,7 +105,7 @@ describe('credentials: the action never mints a component_access_token', () => {
     world.emulator.control.setReplyVariants({ templateListWithoutDraftId: true })
     const workspace = mkdtempSync(path.join(os.tmpdir(), 'template-workspace-'))
     const project = path.join(workspace, 'project')
-    cpSync(SAMPLE_PROJECT, project, { recursive: true })
+    copySampleProject(project)
     writeFileSync(path.join(project, 'miniprogram/ext.json'), JSON.stringify({ extEnable: true, ext: {} }))
     const sha = nextSha()
     world.github.addCommit(sha)
@@ -455,7 +455,7 @@ describe('transport: no redirects, capped replies, relays quoted only by errcode
 describe('paths stay inside the workspace', () => {
   it('refuses project-path and private-key-path outside the workspace unless allowed', async () => {
     const outside = mkdtempSync(path.join(os.tmpdir(), 'outside-workspace-'))
-    cpSync(SAMPLE_PROJECT, path.join(outside, 'project'), { recursive: true })
+    copySampleProject(path.join(outside, 'project'))
     world.emulator.control.resetRequests()
     const build = { ...platform(), 'private-key': devKey, 'dry-run': 'true', version: '9.9.9' }
     const project = await dispatch('upload', { ...build, 'project-path': path.join(outside, 'project') })

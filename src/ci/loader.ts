@@ -1,26 +1,40 @@
 /**
- * Finds or installs the pinned miniprogram-ci and loads it. It is never bundled (it forks its
- * compiler by file path) and never fetched unpinned: it comes from the user's project, from the
- * runner's tool cache, or from `npm ci` of the lockfile shipped with the action.
+ * Finds or installs the pinned miniprogram-ci and loads it. It is never bundled (it forks its compiler by
+ * file path) and never fetched unpinned. In order:
+ *
+ * 1. the user's project (its own node_modules, up to the repository root): the user's choice;
+ * 2. the runner's tool cache, when the folder verifies against the action's lockfile;
+ * 3. the GitHub Actions cache (hosted runners start every job with an empty tool cache), verified the same way;
+ * 4. `npm ci --ignore-scripts` of the lockfile shipped with the action, into the tool cache; the post step
+ *    then saves it to the Actions cache for the next job.
+ *
+ * Nothing from 2–4 is loaded before verifyInstall has compared it with the lockfile.
  */
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { redact } from '../redact.js'
 import { childEnvironment } from './child-env.js'
 import { CiError } from './errors.js'
+import type { InstallCache } from './install-cache.js'
 import type { MiniprogramCi } from './types.js'
+import { verifyInstall, type Verification } from './verify-install.js'
 
 export const MINIPROGRAM_CI_VERSION = '2.1.42'
 
-/** Written last into an install folder: without it the folder is an interrupted install. */
-export const COMPLETE_MARKER = '.complete'
-
 const INSTALL_TIMEOUT_MS = 10 * 60_000
+
+/**
+ * npm's arguments. Install scripts are not run: five packages of the tree have one (@parcel/watcher,
+ * @swc/core, core-js, less, protobufjs), none changes a file miniprogram-ci uses, and the official demo
+ * uploads byte for byte the same package either way (`npm run bench -- --only=scripts`). Optional
+ * dependencies stay: SWC projects need the native binding.
+ */
+export const NPM_CI_ARGS = ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error']
 
 export interface LoaderLog {
   info(message: string): void
@@ -31,18 +45,23 @@ export interface LoaderLog {
 export interface LoadOptions {
   /** The folder with project.config.json. */
   projectPath: string
-  /** Where installs are cached; defaults to RUNNER_TOOL_CACHE, else the OS temp folder. */
+  /** Where installs are kept; defaults to RUNNER_TOOL_CACHE, else the OS temp folder. */
   toolCacheDir?: string | undefined
   /** The folder with the pinned package.json and package-lock.json (dist/miniprogram-ci in the action). */
   lockfileDir: string
   /** Stop looking for the user's own miniprogram-ci here; defaults to the nearest folder with .git. */
   repositoryRoot?: string | undefined
+  /** The GitHub Actions cache; defaults to the runner's (loaded only when an install is missing). */
+  installCache?: InstallCache | undefined
   log: LoaderLog
 }
 
+export type SetupSource = 'project' | 'cache' | 'restored' | 'installed'
+
 export interface LoadedMiniprogramCi {
   ci: MiniprogramCi
-  source: 'project' | 'cache' | 'installed'
+  /** project: the user's; cache: the runner's tool cache; restored: the Actions cache; installed: npm ci. */
+  source: SetupSource
   version: string
   /** The miniprogram-ci package folder that was loaded. */
   resolvedFrom: string
@@ -53,11 +72,10 @@ export function defaultToolCacheDir(): string {
   return process.env.RUNNER_TOOL_CACHE || os.tmpdir()
 }
 
-function lockfileHash(lockfileDir: string): string {
+function readLockfile(lockfileDir: string): Buffer {
   const lockfile = path.join(lockfileDir, 'package-lock.json')
-  let content: Buffer
   try {
-    content = readFileSync(lockfile)
+    return readFileSync(lockfile)
   } catch {
     throw new CiError(
       'setup',
@@ -66,12 +84,43 @@ function lockfileHash(lockfileDir: string): string {
       'The action was packaged without dist/miniprogram-ci; use a released version of the action.'
     )
   }
-  return createHash('sha256').update(content).digest('hex').slice(0, 12)
+}
+
+function lockfileHash(lockfileDir: string, length: number): string {
+  return createHash('sha256').update(readLockfile(lockfileDir)).digest('hex').slice(0, length)
 }
 
 /** `<toolCacheDir>/miniprogram-ci/<version>/<12 hex of sha256(lockfile)>`: one folder per exact tree. */
 export function toolInstallDir(toolCacheDir: string, lockfileDir: string): string {
-  return path.join(toolCacheDir, 'miniprogram-ci', MINIPROGRAM_CI_VERSION, lockfileHash(lockfileDir))
+  return path.join(toolCacheDir, 'miniprogram-ci', MINIPROGRAM_CI_VERSION, lockfileHash(lockfileDir, 12))
+}
+
+/**
+ * `miniprogram-ci-2.1.42-linux-x64-node20-<16 hex of sha256(lockfile)>`: one Actions cache entry per exact
+ * tree on one OS, architecture and Node major (npm installs a different native binding for each platform).
+ */
+export function installCacheKey(
+  lockfileDir: string,
+  runtime: { platform: string; arch: string; nodeVersion: string } = {
+    platform: process.platform,
+    arch: process.arch,
+    nodeVersion: process.versions.node
+  }
+): string {
+  const nodeMajor = runtime.nodeVersion.split('.')[0] ?? '0'
+  return `miniprogram-ci-${MINIPROGRAM_CI_VERSION}-${runtime.platform}-${runtime.arch}-node${nodeMajor}-${lockfileHash(lockfileDir, 16)}`
+}
+
+/** Verifies an install folder against the lockfile in `lockfileDir`. */
+export function verifyAgainstLockfile(installDir: string, lockfileDir: string): Verification {
+  let lockfile: unknown
+  try {
+    lockfile = JSON.parse(readLockfile(lockfileDir).toString('utf8')) as unknown
+  } catch (error) {
+    if (error instanceof CiError) throw error
+    return { ok: false, reason: 'the shipped lockfile is not valid JSON' }
+  }
+  return verifyInstall(installDir, lockfile)
 }
 
 /** Folders from the project up to the repository root (inclusive), nearest first. */
@@ -118,18 +167,10 @@ function findInProject(projectPath: string, repositoryRoot: string | undefined):
   return undefined
 }
 
-function isComplete(installDir: string): boolean {
-  return (
-    existsSync(path.join(installDir, COMPLETE_MARKER)) &&
-    existsSync(path.join(installDir, 'node_modules', 'miniprogram-ci', 'package.json'))
-  )
-}
-
 function runNpmCi(cwd: string, log: LoaderLog): Promise<void> {
-  const args = ['ci', '--no-audit', '--no-fund', '--loglevel=error']
   return new Promise((resolve, reject) => {
     // npm is npm.cmd on Windows, which only a shell can start.
-    const child = spawn('npm', args, {
+    const child = spawn('npm', NPM_CI_ARGS, {
       cwd,
       // No inputs or tokens for npm and the install scripts it runs.
       env: childEnvironment(process.env, { npm: true }),
@@ -174,7 +215,7 @@ function runNpmCi(cwd: string, log: LoaderLog): Promise<void> {
   })
 }
 
-/** Installs the lockfile into a sibling temp folder, marks it complete, then renames it into place. */
+/** Installs the lockfile into a sibling temp folder, verifies it, then renames it into place. */
 async function install(installDir: string, lockfileDir: string, log: LoaderLog): Promise<void> {
   const parent = path.dirname(installDir)
   await mkdir(parent, { recursive: true })
@@ -185,20 +226,21 @@ async function install(installDir: string, lockfileDir: string, log: LoaderLog):
       await copyFile(path.join(lockfileDir, file), path.join(staging, file))
     }
     await runNpmCi(staging, log)
-    if (!existsSync(path.join(staging, 'node_modules', 'miniprogram-ci', 'package.json'))) {
+    const verified = verifyAgainstLockfile(staging, lockfileDir)
+    if (!verified.ok) {
       throw new CiError(
         'setup',
         undefined,
-        `npm ci finished but node_modules/miniprogram-ci is missing in ${staging}`,
-        'The shipped lockfile does not list miniprogram-ci; use a released version of the action.'
+        `npm ci finished but the installed tree does not match the action's lockfile: ${verified.reason}`,
+        'Check the npm configuration of the runner (a registry mirror must serve the exact packages), or add ' +
+          `miniprogram-ci@${MINIPROGRAM_CI_VERSION} to the project's devDependencies.`
       )
     }
-    await writeFile(path.join(staging, COMPLETE_MARKER), `${new Date().toISOString()}\n`)
     try {
       await rename(staging, installDir)
     } catch (error) {
-      // Another job on the same runner finished first; its complete install is as good as ours.
-      if (!isComplete(installDir)) {
+      // Another job on the same runner finished first; its install is as good as ours if it verifies.
+      if (!verifyAgainstLockfile(installDir, lockfileDir).ok) {
         await rm(installDir, { recursive: true, force: true })
         await rename(staging, installDir)
       } else {
@@ -210,7 +252,25 @@ async function install(installDir: string, lockfileDir: string, log: LoaderLog):
   }
 }
 
-/** Resolves miniprogram-ci (project → tool cache → install) and loads it. Only preview/upload/submit call this. */
+/** A folder that does not verify is removed, with the reason, so that it is replaced. */
+async function discardUnverified(
+  installDir: string,
+  where: string,
+  reason: string,
+  log: LoaderLog
+): Promise<void> {
+  log.warning(
+    `The miniprogram-ci ${where} (${installDir}) is not used: ${reason}. It does not match the action's ` +
+      'lockfile, so it is removed and miniprogram-ci is installed again.'
+  )
+  await rm(installDir, { recursive: true, force: true })
+}
+
+async function defaultInstallCache(): Promise<InstallCache> {
+  return (await import('./install-cache.js')).actionsInstallCache
+}
+
+/** Resolves miniprogram-ci (project → tool cache → Actions cache → install) and loads it. Only preview/upload/submit call this. */
 export async function loadMiniprogramCi(options: LoadOptions): Promise<LoadedMiniprogramCi> {
   const started = Date.now()
   const { log } = options
@@ -231,20 +291,74 @@ export async function loadMiniprogramCi(options: LoadOptions): Promise<LoadedMin
     return { ci, source: 'project', version, resolvedFrom, setupMs: Date.now() - started }
   }
 
-  const installDir = toolInstallDir(options.toolCacheDir || defaultToolCacheDir(), options.lockfileDir)
-  let source: 'cache' | 'installed' = 'cache'
-  if (isComplete(installDir)) {
-    log.info(`Using miniprogram-ci ${MINIPROGRAM_CI_VERSION} from the tool cache (${installDir}).`)
-  } else {
-    source = 'installed'
-    log.info(
-      `Installing miniprogram-ci ${MINIPROGRAM_CI_VERSION} from the action's lockfile into ${installDir} ` +
-        '(about 30 s; later runs on this runner reuse it).'
-    )
-    await install(installDir, options.lockfileDir, log)
-  }
+  const { lockfileDir } = options
+  const installDir = toolInstallDir(options.toolCacheDir || defaultToolCacheDir(), lockfileDir)
+  const source = await provideInstall(installDir, lockfileDir, options)
   const resolvedFrom = path.join(installDir, 'node_modules', 'miniprogram-ci')
   const version = packageVersion(resolvedFrom)
   const ci = requireFrom(installDir)
   return { ci, source, version, resolvedFrom, setupMs: Date.now() - started }
+}
+
+/** Makes `installDir` hold a verified install and says where it came from. */
+async function provideInstall(
+  installDir: string,
+  lockfileDir: string,
+  options: LoadOptions
+): Promise<Exclude<SetupSource, 'project'>> {
+  const { log } = options
+  const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`
+  if (existsSync(installDir)) {
+    const verifying = Date.now()
+    const verified = verifyAgainstLockfile(installDir, lockfileDir)
+    if (verified.ok) {
+      log.info(
+        `Using miniprogram-ci ${MINIPROGRAM_CI_VERSION} from the tool cache (${installDir}; verified in ${seconds(verifying)}).`
+      )
+      return 'cache'
+    }
+    await discardUnverified(installDir, 'in the tool cache', verified.reason, log)
+  }
+
+  const key = installCacheKey(lockfileDir)
+  let cache: InstallCache | undefined
+  try {
+    cache = options.installCache ?? (await defaultInstallCache())
+    const restoring = Date.now()
+    const outcome = await cache.restore(installDir, key)
+    if (outcome === 'restored') {
+      const restored = seconds(restoring)
+      const verifying = Date.now()
+      const verified = verifyAgainstLockfile(installDir, lockfileDir)
+      if (verified.ok) {
+        log.info(
+          `Using miniprogram-ci ${MINIPROGRAM_CI_VERSION} restored from the GitHub Actions cache (${key}; ` +
+            `downloaded and extracted in ${restored}, verified in ${seconds(verifying)}).`
+        )
+        return 'restored'
+      }
+      await discardUnverified(installDir, 'restored from the GitHub Actions cache', verified.reason, log)
+    } else if (outcome === 'unavailable') {
+      log.warning(
+        'The GitHub Actions cache service is not available on this runner, so miniprogram-ci is installed ' +
+          'with npm (about 30 s) and not cached for the next job.'
+      )
+      cache = undefined
+    }
+  } catch (error) {
+    log.warning(
+      `The GitHub Actions cache could not be read (${redact((error as Error).message)}); miniprogram-ci is installed with npm instead.`
+    )
+    cache = undefined
+    // A partly extracted folder must not be mistaken for an install.
+    await rm(installDir, { recursive: true, force: true })
+  }
+
+  log.info(
+    `Installing miniprogram-ci ${MINIPROGRAM_CI_VERSION} from the action's lockfile into ${installDir} ` +
+      '(about 30 s; later jobs restore it from the cache).'
+  )
+  await install(installDir, lockfileDir, log)
+  cache?.saveAtEnd(installDir, key)
+  return 'installed'
 }

@@ -10,11 +10,11 @@ import path from 'node:path'
 import { format } from 'node:util'
 import { InputError } from '../errors.js'
 import { endingBySignal, exitAfterOutput } from '../log.js'
-import { redact, registerProxySecrets, registerSecret } from '../redact.js'
+import { redact, registerProxySecrets } from '../redact.js'
 import { enterChildEnvironment } from './child-env.js'
 import { systemClock, type CiClock } from './clock.js'
 import { CiError, toCiError } from './errors.js'
-import { loadMiniprogramCi } from './loader.js'
+import { loadMiniprogramCi, type SetupSource } from './loader.js'
 import { listDescendants, terminateChildProcesses } from './processes.js'
 import {
   removeKeyFoldersNow,
@@ -99,7 +99,7 @@ export interface CiResult {
   qrcodePath?: string
   pagePath?: string
   durationMs: number
-  setup: { source: 'project' | 'cache' | 'installed'; version: string; setupMs: number }
+  setup: { source: SetupSource; version: string; setupMs: number }
 }
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000

@@ -1,11 +1,11 @@
 /**
- * The one request function every WeChat endpoint goes through: proxy-aware undici fetch, a timeout on
+ * The one request function every WeChat endpoint goes through: proxy-aware fetch, a timeout on
  * every attempt, retries only where a repeat cannot do harm, one token refresh on token errors, and a
  * redacted debug line per attempt. Hardened against what a relay or token service in between may do:
  * redirects are never followed, replies are capped in size, plain http goes to loopback only, and error
  * texts quote a reply only by its errcode and errmsg.
  */
-import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { z } from 'zod'
 import { redact } from '../redact.js'
 import { describeUrl, isLoopbackHost, stripUserinfo, type EndpointInput } from './endpoint.js'
@@ -46,7 +46,8 @@ export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([
   ERRCODE.INVALID_ACCESS_TOKEN
 ])
 
-export type FetchFunction = typeof undiciFetch
+/** undici's fetch; Node's own fetch has the same shape. */
+export type FetchFunction = typeof import('undici').fetch
 
 export interface HttpOptions {
   /** `api-base-url`; a relay's path prefix is kept. */
@@ -60,7 +61,10 @@ export interface HttpOptions {
   sleep?: (ms: number) => Promise<void>
   /** Injectable for tests: jitter source in [0, 1). */
   random?: () => number
-  /** Defaults to an EnvHttpProxyAgent that honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY but never proxies loopback. */
+  /**
+   * Defaults to Node's fetch, or with HTTPS_PROXY/HTTP_PROXY set, to an EnvHttpProxyAgent that honours
+   * them and NO_PROXY but never proxies loopback (proxy.ts).
+   */
   dispatcher?: Dispatcher
   /** Injectable for tests: the runner's clock in epoch milliseconds. */
   clock?: () => number
@@ -126,7 +130,6 @@ class AttemptFailure {
 
 const BASE_BACKOFF_MS = 500
 const MAX_BACKOFF_MS = 8_000
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
 const MAX_CLOCK_SKEW_MS = MAX_CLOCK_SKEW_SECONDS * 1000
 
 /** Why a reply could not be read, decided while reading it. */
@@ -138,19 +141,9 @@ class ReplyRejected {
   ) {}
 }
 
-/**
- * Proxy settings from the environment, with loopback always direct: a local emulator, relay or token
- * service must not be sent to a corporate proxy (the same rule @actions/http-client applies).
- */
-export function createDispatcher(env: NodeJS.ProcessEnv = process.env): Dispatcher {
-  const fromEnv = env.no_proxy ?? env.NO_PROXY ?? ''
-  const noProxy =
-    fromEnv.trim() === '*' ? '*' : [fromEnv, ...LOOPBACK_HOSTS].filter((entry) => entry).join(',')
-  return new EnvHttpProxyAgent({
-    noProxy,
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY
-  })
+/** Whether the environment names a proxy (any case, as undici and curl read them). */
+export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => Boolean(env[name]))
 }
 
 export class WeChatHttp {
@@ -165,7 +158,7 @@ export class WeChatHttp {
   private readonly clock: () => number
   private readonly warn: ((message: string) => void) | undefined
   private readonly maxResponseBytes: number
-  private readonly fetch: FetchFunction
+  private readonly injectedFetch: FetchFunction | undefined
   /** The platform's clock from the Date header of its last reply, and our clock when it arrived. */
   private serverClock: { serverMs: number; localMs: number; trusted: boolean } | undefined
   private skewWarned = false
@@ -182,12 +175,25 @@ export class WeChatHttp {
     this.clock = options.clock ?? (() => Date.now())
     this.warn = options.warn
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-    this.fetch = options.fetch ?? undiciFetch
+    this.injectedFetch = options.fetch
   }
 
-  private get dispatcher(): Dispatcher {
-    this.dispatcherValue ??= createDispatcher()
-    return this.dispatcherValue
+  /**
+   * Node's own fetch, unless a proxy is configured or a dispatcher was given: then undici's, loaded now
+   * (about half a megabyte, which a run without a proxy never loads). A test's injected fetch comes first.
+   */
+  private async transport(): Promise<{ fetch: FetchFunction; dispatcher?: Dispatcher }> {
+    if (this.injectedFetch) {
+      return {
+        fetch: this.injectedFetch,
+        ...(this.dispatcherValue ? { dispatcher: this.dispatcherValue } : {})
+      }
+    }
+    if (!this.dispatcherValue && !proxyConfigured())
+      return { fetch: globalThis.fetch as unknown as FetchFunction }
+    const proxy = await import('./proxy.js')
+    this.dispatcherValue ??= proxy.createDispatcher()
+    return { fetch: proxy.fetch, dispatcher: this.dispatcherValue }
   }
 
   /**
@@ -332,7 +338,8 @@ export class WeChatHttp {
     }
     let reply: Reply | ReplyRejected
     try {
-      const response = await this.fetch(url, {
+      const { fetch, dispatcher } = await this.transport()
+      const response = await fetch(url, {
         method: request.method,
         headers,
         body,
@@ -340,7 +347,7 @@ export class WeChatHttp {
         // is not the platform's: never followed, reported instead.
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
-        dispatcher: this.dispatcher
+        ...(dispatcher ? { dispatcher } : {})
       })
       if (!/^https?:\/\//i.test(request.path)) this.noteServerDate(response.headers.get('date'))
       // The same signal still bounds reading the body.

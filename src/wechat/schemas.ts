@@ -5,7 +5,7 @@
  * A field that replies seen in the wild leave out is optional in the type, never filled with a guess:
  * callers decide what an unknown value means (docs/platform-conformance.md lists each variant and source).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** A number, or a string holding one (SKIT/SEN samples show `"auditid": "1234567"`). */
 export const numeric = z.union([

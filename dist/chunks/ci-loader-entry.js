@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{MINIPROGRAM_CI_VERSION,NPM_CI_ARGS,defaultToolCacheDir,installCacheKey,loadMiniprogramCi,toolInstallDir,verifyAgainstLockfile}from"./ci-loader.js";import"./redact.js";import"./esbuild-runtime.js";export{MINIPROGRAM_CI_VERSION,NPM_CI_ARGS,defaultToolCacheDir,installCacheKey,loadMiniprogramCi,toolInstallDir,verifyAgainstLockfile};

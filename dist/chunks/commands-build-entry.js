@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{compile,describeUpload,execute,packageSizeOutput,sizeBranches,uploadVersion}from"./commands-build.js";import"./commands-github.js";import"./context.js";import"./report-package-size.js";import"./zod.js";import"./errors.js";import"./github-errors.js";import"./log.js";import"./actions-exec.js";import"./redact.js";import"./esbuild-runtime.js";export{compile,describeUpload,execute,packageSizeOutput,sizeBranches,uploadVersion};

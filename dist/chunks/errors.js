@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{__name}from"./esbuild-runtime.js";var InputError=class extends Error{constructor(input,rule){super(`Input "${input}": ${rule}`);this.input=input;this.rule=rule}input;rule;static{__name(this,"InputError")}name="InputError"};function errorMessage(error){return error instanceof Error?error.message:String(error)}__name(errorMessage,"errorMessage");export{InputError,errorMessage};

@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{asOwnCommand,drain,endingBySignal,exitAfterOutput,guardOutput,guardProcessOutput,log,neutraliseCommands}from"./log.js";import"./actions-exec.js";import"./redact.js";import"./esbuild-runtime.js";export{asOwnCommand,drain,endingBySignal,exitAfterOutput,guardOutput,guardProcessOutput,log,neutraliseCommands};

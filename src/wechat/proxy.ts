@@ -1,0 +1,26 @@
+/**
+ * WeChat requests through a proxy. This module (and undici with it, about half a megabyte of JavaScript)
+ * is loaded only when HTTP(S)_PROXY is set or a dispatcher is injected; otherwise Node's own fetch is
+ * used, so runs without a proxy start faster and never print undici's "EnvHttpProxyAgent is
+ * experimental" warning.
+ */
+import { EnvHttpProxyAgent, type Dispatcher } from 'undici'
+
+export { fetch } from 'undici'
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+
+/**
+ * Proxy settings from the environment, with loopback always direct: a local emulator, relay or token
+ * service must not be sent to a corporate proxy (the same rule @actions/http-client applies).
+ */
+export function createDispatcher(env: NodeJS.ProcessEnv = process.env): Dispatcher {
+  const fromEnv = env.no_proxy ?? env.NO_PROXY ?? ''
+  const noProxy =
+    fromEnv.trim() === '*' ? '*' : [fromEnv, ...LOOPBACK_HOSTS].filter((entry) => entry).join(',')
+  return new EnvHttpProxyAgent({
+    noProxy,
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY
+  })
+}

@@ -1,0 +1,114 @@
+/**
+ * A real install of the action's pinned miniprogram-ci lockfile (`npm ci --ignore-scripts`, the command the
+ * action runs), made once per machine and lockfile under the OS temp folder, for the tests and benchmark
+ * rows that need a tree that verifies: the Actions cache round trip and setup from a tool cache. npm takes
+ * the packages from its cache when it has them (the repository's own `npm ci` fetched the same tarballs).
+ *
+ * `fakeNpm` puts an `npm` first on PATH that answers `npm ci` by hard-linking that tree into the folder it
+ * is run in (about a second instead of half a minute) and records its arguments.
+ */
+import { spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { NPM_CI_ARGS, verifyAgainstLockfile } from '../src/ci/loader.js'
+import { repoRoot } from './run-action.js'
+
+export const ACTION_LOCKFILE_DIR = path.join(repoRoot, 'tools/miniprogram-ci')
+
+function installRoot(): string {
+  const hash = createHash('sha256')
+    .update(readFileSync(path.join(ACTION_LOCKFILE_DIR, 'package-lock.json')))
+    .digest('hex')
+    .slice(0, 16)
+  return path.join(os.tmpdir(), 'wechat-action-miniprogram-ci', hash)
+}
+
+function npmCi(cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', [...NPM_CI_ARGS, '--prefer-offline'], {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe']
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`npm ci of the action's lockfile failed (${code}): ${stderr.slice(-1000)}`))
+    )
+  })
+}
+
+/** The folder holding the verified install (its node_modules); installs it on first use (about 30 s). */
+export async function preparedInstall(): Promise<string> {
+  const target = installRoot()
+  if (existsSync(target) && verifyAgainstLockfile(target, ACTION_LOCKFILE_DIR).ok) return target
+  const staging = `${target}.tmp-${randomBytes(6).toString('hex')}`
+  mkdirSync(staging, { recursive: true })
+  try {
+    for (const file of ['package.json', 'package-lock.json']) {
+      cpSync(path.join(ACTION_LOCKFILE_DIR, file), path.join(staging, file))
+    }
+    await npmCi(staging)
+    const verified = verifyAgainstLockfile(staging, ACTION_LOCKFILE_DIR)
+    if (!verified.ok) throw new Error(`the prepared install does not verify: ${verified.reason}`)
+    rmSync(target, { recursive: true, force: true })
+    try {
+      renameSync(staging, target)
+    } catch (error) {
+      // Another test process finished first.
+      if (!verifyAgainstLockfile(target, ACTION_LOCKFILE_DIR).ok) throw error
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true })
+  }
+  return target
+}
+
+export interface FakeNpm {
+  /** Put this first on PATH. */
+  binDir: string
+  /** Each call: the folder it ran in and its arguments. */
+  calls(): Array<{ cwd: string; args: string[] }>
+}
+
+/** An `npm` that installs `installed` by hard links (same bytes, new folder) and records each call. */
+export function fakeNpm(workDir: string, installed: string): FakeNpm {
+  const binDir = path.join(workDir, 'fake-npm-bin')
+  const record = path.join(workDir, 'fake-npm-calls.log')
+  mkdirSync(binDir, { recursive: true })
+  writeFileSync(
+    path.join(binDir, 'npm'),
+    `#!/bin/sh
+echo "$PWD|$*" >> '${record}'
+[ "$1" = ci ] || { echo "fake npm: only ci" >&2; exit 2; }
+cp -al '${path.join(installed, 'node_modules')}' ./node_modules
+`
+  )
+  chmodSync(path.join(binDir, 'npm'), 0o755)
+  return {
+    binDir,
+    calls: () =>
+      existsSync(record)
+        ? readFileSync(record, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => {
+              const [cwd, args] = line.split('|')
+              return { cwd: cwd ?? '', args: (args ?? '').split(' ') }
+            })
+        : []
+  }
+}
