@@ -122,13 +122,17 @@ echo 'module.exports = {}' > node_modules/miniprogram-ci/index.js
     }
     try {
       const quiet = { info: () => undefined, warning: () => undefined, debug: () => undefined }
-      await loadMiniprogramCi({
-        projectPath: project,
-        repositoryRoot: project,
-        toolCacheDir: path.join(work, 'cache'),
-        lockfileDir,
-        log: quiet
-      })
+      // The stand-in is not the locked tree, so the install is refused after npm ran; its environment is what counts.
+      await expect(
+        loadMiniprogramCi({
+          projectPath: project,
+          repositoryRoot: project,
+          toolCacheDir: path.join(work, 'cache'),
+          lockfileDir,
+          installCache: { restore: () => Promise.resolve('not-found'), saveAtEnd: () => undefined },
+          log: quiet
+        })
+      ).rejects.toThrow(/does not match the action's lockfile/)
     } finally {
       process.env = full
     }

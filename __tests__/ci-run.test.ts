@@ -89,7 +89,10 @@ function expectCleanEnd(run: CiChildRun): void {
   expect(run.signal).toBeNull()
   expect(keyFilesIn(tempDir)).toEqual([])
   expect(
-    readdirSync(tempDir).filter((name) => name.startsWith('wechat-ci-') || HEX_FOLDER.test(name))
+    readdirSync(tempDir).filter(
+      (name) =>
+        name.startsWith('wechat-ci-') || name.startsWith('miniprogram-ci-cwd-') || HEX_FOLDER.test(name)
+    )
   ).toEqual([])
 }
 

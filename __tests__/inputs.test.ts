@@ -625,6 +625,18 @@ describe('checkPathsInWorkspace', () => {
     )
   })
 
+  it('takes a key in RUNNER_TEMP, where workflows write secrets to files, and nothing else there', () => {
+    expect(() =>
+      checkPathsInWorkspace(paths('app', path.join(outside, 'key.pem')), workspace, outside)
+    ).not.toThrow()
+    expect(() => checkPathsInWorkspace(paths(outside), workspace, outside)).toThrow(
+      /Input "project-path": points outside the workspace/
+    )
+    expect(() => checkPathsInWorkspace(paths('.', '/etc/key.pem'), workspace, outside)).toThrow(
+      /Input "private-key-path": points outside the workspace .* or RUNNER_TEMP/
+    )
+  })
+
   it('refuses a path that leads outside through a symbolic link', () => {
     expect(() => checkPathsInWorkspace(paths('escape'), workspace)).toThrow(
       /Input "project-path": leads outside the workspace .* through a symbolic link/

@@ -158,10 +158,9 @@ describe('withdraw and speedup', () => {
 
 describe('gray release', () => {
   const APP = extra(4)
-  let commit = ''
 
   it('grays 10 % to an experience member, then reverts', async () => {
-    commit = await prepare(APP, '4.0.0')
+    await prepare(APP, '4.0.0')
     const gray = await dispatch('gray', APP, {
       version: '4.0.0',
       'gray-percent': '10',
@@ -176,68 +175,9 @@ describe('gray release', () => {
     expect(revert.errors).toEqual([])
     expect(app(APP).gray?.status).toBe(4)
   })
-
-  it('takes a check-run button press from the event payload and carries it out once', async () => {
-    const schedule = { 'gray-schedule': '1, 5@24h, 100@48h', 'release-on-approval': 'gray' }
-    const APP2 = extra(5)
-    const commit2 = await prepare(APP2, '5.0.0')
-    const started = await dispatch('sync', APP2, schedule)
-    expect(started.errors).toEqual([])
-    expect(grayPercentOf(APP2)).toBe(1)
-    const check = world.github.state.checkRuns.find(
-      (candidate) => candidate.head_sha === commit2 && candidate.name === 'WeChat gray release'
-    )
-    world.emulator.control.resetRequests()
-    const pressed = await world.runInProcess({
-      inputs: { command: 'sync', ...world.credentials.tokenUrl(APP2), ...schedule },
-      eventName: 'check_run',
-      ref: 'refs/heads/main',
-      sha: commit2,
-      payload: {
-        action: 'requested_action',
-        requested_action: { identifier: 'gray-advance' },
-        check_run: { id: check?.id, head_sha: commit2, external_id: check?.external_id, name: check?.name }
-      }
-    })
-    expect(pressed.errors).toEqual([])
-    expect(grayPercentOf(APP2)).toBe(5)
-    expect(wechatPaths().filter((path) => path === '/wxa/grayrelease')).toHaveLength(1)
-    expect(commit).not.toBe(commit2)
-  })
-
-  it('ignores a button that is not one of its own', async () => {
-    const run = await world.runInProcess({
-      inputs: { command: 'sync', ...world.credentials.tokenUrl(APP) },
-      eventName: 'check_run',
-      payload: {
-        action: 'requested_action',
-        requested_action: { identifier: 'someone-elses' },
-        check_run: { id: 1, head_sha: commit, external_id: 'other:1', name: 'Other' }
-      }
-    })
-    expect(run.exitCode).toBe(0)
-    expect(run.stdout).toMatch(/not one of this action's/)
-  })
 })
 
 describe('pull requests and dry runs', () => {
-  it('comments on the pull request of the version with the review status', async () => {
-    const APP = extra(6)
-    const commit = await prepare(APP, '6.0.0', { approve: false })
-    world.github.addPullRequest({ number: 17, headSha: commit })
-    const run = await world.runInProcess({
-      inputs: { command: 'sync', ...world.credentials.tokenUrl(APP) },
-      eventName: 'pull_request',
-      ref: 'refs/pull/17/merge',
-      sha: 'e'.repeat(40),
-      payload: { pull_request: { number: 17, head: { sha: commit } } }
-    })
-    expect(run.errors).toEqual([])
-    const comments = world.github.state.comments.filter((comment) => comment.issue_number === 17)
-    expect(comments).toHaveLength(1)
-    expect(comments[0]?.body).toContain('6.0.0')
-  })
-
   it('dry-run prints the writes it would make and makes none', async () => {
     const APP = extra(7)
     await prepare(APP, '7.0.0')

@@ -721,29 +721,35 @@ function realPath(file: string): string | undefined {
  */
 export function checkPathsInWorkspace(
   inputs: Pick<Inputs, 'projectPath' | 'privateKeyPath' | 'allowPathsOutsideWorkspace'>,
-  workspace: string
+  workspace: string,
+  runnerTemp?: string
 ): void {
   if (inputs.allowPathsOutsideWorkspace) return
   const root = path.resolve(workspace)
-  const realRoot = realPath(root) ?? root
-  const paths: Array<[InputName, string | undefined]> = [
-    ['project-path', inputs.projectPath],
-    ['private-key-path', inputs.privateKeyPath]
+  // The key may also sit in RUNNER_TEMP, where a workflow writes a secret to a file: the runner empties it
+  // at the start and end of every job (GitHub Docs, "Variables reference", RUNNER_TEMP).
+  const keyRoots = runnerTemp ? [root, path.resolve(runnerTemp)] : [root]
+  const paths: Array<[InputName, string | undefined, string[]]> = [
+    ['project-path', inputs.projectPath, [root]],
+    ['private-key-path', inputs.privateKeyPath, keyRoots]
   ]
-  for (const [name, value] of paths) {
+  for (const [name, value, roots] of paths) {
     if (!value) continue
     const resolved = path.resolve(root, value)
-    if (!isInside(root, resolved)) {
+    const where = roots.length > 1 ? `the workspace (${root}) or RUNNER_TEMP` : `the workspace (${root})`
+    const within = roots.find((candidate) => isInside(candidate, resolved))
+    if (within === undefined) {
       throw new InputError(
         name,
-        `points outside the workspace (${root}); keep it inside, or set allow-paths-outside-workspace: true if that is intended`
+        `points outside ${where}; keep it inside, or set allow-paths-outside-workspace: true if that is intended`
       )
     }
     const real = realPath(resolved)
-    if (real && !isInside(realRoot, real)) {
+    const realWithin = realPath(within) ?? within
+    if (real && !isInside(realWithin, real)) {
       throw new InputError(
         name,
-        `leads outside the workspace (${root}) through a symbolic link; keep it inside, or set allow-paths-outside-workspace: true if that is intended`
+        `leads outside ${where} through a symbolic link; keep it inside, or set allow-paths-outside-workspace: true if that is intended`
       )
     }
   }

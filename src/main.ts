@@ -46,7 +46,7 @@ export async function run(): Promise<void> {
   try {
     const inputs = readInputs((name) => core.getInput(name))
     const context = readContext(process.env, actionRoot())
-    checkPathsInWorkspace(inputs, context.workspace)
+    checkPathsInWorkspace(inputs, context.workspace, context.runnerTemp)
     loadedMiniprogramCi = context.eventName !== 'issues' && UPLOADING_COMMANDS.includes(inputs.command)
     if (inputs.dryRun) log.info('Dry run: every write to WeChat and GitHub is printed, none is made.')
     // On an issue event the ticked dashboard box decides what runs, whatever `command` says.

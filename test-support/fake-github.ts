@@ -8,7 +8,7 @@
  *   and every finding (also undocumented fields GitHub would ignore) is recorded; `violations()` lists them
  *   and end-to-end worlds fail on any. Every answer the fake gives is checked against the description's
  *   response schema too, so the fake cannot drift from GitHub's shapes unnoticed (`fakeFindings()`).
- * - Behaviour beyond the schema rests on GitHub's documents (cited in docs/platform-conformance-github.md):
+ * - Behaviour beyond the schema rests on GitHub's documents (cited in docs/platform-conformance.md (GitHub)):
  *   check-run output limited in UTF-8 bytes; runs owned by the App that created them (PATCH by another App
  *   → 403); `stale` after 14 days incomplete (injectable clock); issues, labels and comments with authors;
  *   issue edits by people with the `issues.edited` webhook payload; collaborator permissions per user;

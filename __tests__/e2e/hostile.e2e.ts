@@ -80,6 +80,11 @@ function keyFolders(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.startsWith('wechat-ci-'))
 }
 
+/** The compile's working folders (removed on a signal too; only SIGKILL leaves one). */
+function scratchFolders(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.startsWith('miniprogram-ci-cwd-'))
+}
+
 function uploadInputs(projectPath: string, proxy: string): Record<string, string> {
   return {
     command: 'upload',
@@ -299,6 +304,7 @@ describe('an upload that is stopped', () => {
       expect(run.exitCode).toBe(code)
       expect(run.stdout).toContain(`::warning::Stopped by ${signal}: the upload key is removed`)
       expect(keyFolders(runnerTemp)).toEqual([])
+      expect(scratchFolders(runnerTemp)).toEqual([])
       expect(run.leftoverPids).toEqual([])
     },
     120_000

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { startRehearsal, type Rehearsal } from '../../scripts/rehearsal-world.js'
@@ -83,13 +84,22 @@ function runShell(
 
 let rehearsal: Rehearsal
 
+/** The job's RUNNER_TEMP, shared by its steps as on a runner: the world step writes the upload key there. */
+const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'self-test-runner-temp-'))
+
+const runnerTempBefore = process.env.RUNNER_TEMP
+
 beforeAll(async () => {
+  process.env.RUNNER_TEMP = runnerTemp
   rehearsal = await startRehearsal()
   stepOutputs.world = rehearsal.outputs
 }, 60_000)
 
 afterAll(async () => {
   await rehearsal?.close()
+  rmSync(runnerTemp, { recursive: true, force: true })
+  if (runnerTempBefore === undefined) delete process.env.RUNNER_TEMP
+  else process.env.RUNNER_TEMP = runnerTempBefore
 })
 
 describe(`${WORKFLOW} job "${JOB}", replayed against the same rehearsal world`, () => {
@@ -112,7 +122,7 @@ describe(`${WORKFLOW} job "${JOB}", replayed against the same rehearsal world`, 
         const inputs = { 'github-token': JOB_TOKEN, ...resolveAll(step.with, where) }
         const run = await rehearsal.world.run({
           inputs,
-          env,
+          env: { ...env, RUNNER_TEMP: runnerTemp },
           eventName: 'push',
           ref: 'refs/heads/main',
           repository: `${OWNER}/${REPO}`

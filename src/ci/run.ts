@@ -3,7 +3,7 @@
  * (about 2 s and 1,600 modules) is loaded inside runMiniprogramCi, so commands that never compile
  * never pay for it.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -246,13 +246,31 @@ function withTimeout<T>(
  * runs from a folder of its own under the temp dir instead, removed afterwards.
  */
 async function enterScratchDirectory(tempDir: string): Promise<() => Promise<void>> {
-  const scratch = await mkdtemp(path.join(tempDir, 'wechat-ci-cwd-'))
+  const scratch = await mkdtemp(path.join(tempDir, SCRATCH_FOLDER_PREFIX))
   const previous = process.cwd()
   process.chdir(scratch)
+  activeScratch = scratch
   return async () => {
     process.chdir(previous)
+    activeScratch = undefined
     await rm(scratch, { recursive: true, force: true })
   }
+}
+
+/** The compile's working folder (not a key folder: those are `wechat-ci-*`). */
+export const SCRATCH_FOLDER_PREFIX = 'miniprogram-ci-cwd-'
+let activeScratch: string | undefined
+
+/** Removes the compile's working folder now, synchronously: for the signal handler. */
+function removeScratchNow(): void {
+  if (activeScratch === undefined) return
+  try {
+    process.chdir(os.tmpdir())
+    rmSync(activeScratch, { recursive: true, force: true })
+  } catch {
+    // Exiting anyway; RUNNER_TEMP is emptied at the end of the job.
+  }
+  activeScratch = undefined
 }
 
 async function packNpmIfNeeded(
@@ -302,6 +320,7 @@ function stopOnSignal(log: CiLog, except: Set<number>): () => void {
     if (stopping) return
     stopping = true
     removeKeyFoldersNow()
+    removeScratchNow()
     const code = endingBySignal(os.constants.signals[signal] ?? os.constants.signals.SIGTERM)
     log.warning(`Stopped by ${signal}: the upload key is removed; ending miniprogram-ci's processes.`)
     void terminateChildProcesses({ except, graceMs: 1000 })

@@ -16,14 +16,17 @@ import {
   type OperationEntry
 } from '../dashboard/index.js'
 import { errorMessage } from '../errors.js'
-import { GitHubPermissionError, hiddenMarker, type IssueRef, type LabelSpec } from '../github/client.js'
+// Not from client.js: that module loads Octokit, which a run loads only at its first GitHub call.
+import type { IssueRef, LabelSpec } from '../github/client.js'
+import { GitHubPermissionError } from '../github/errors.js'
+import { hiddenMarker } from '../github/markers.js'
 import { log } from '../log.js'
 import { recordedFor } from '../release/common.js'
 import { evaluateHealth } from '../release/health.js'
 import { isGrayActive, type Decision, type TargetObservation } from '../release/model.js'
 import type { ReleaseSettings } from '../release/settings.js'
 import type { CommitFinder } from './commits.js'
-import { keepsDashboard, observeFully } from './observation.js'
+import { keepsDashboard, observeFully, readRecords } from './observation.js'
 import type { Pipeline } from './pipeline.js'
 import type { TargetOutcome } from './publish.js'
 
@@ -193,14 +196,19 @@ async function viewAfter(
     return { target: { appid, error: outcome?.run.error ?? 'not observed in this run' } }
   }
   const { run } = outcome
-  const changed = run.status !== 'dry-run' && (run.writesMade > 0 || run.status === 'failed' || checkChanged)
-  if (!changed) {
-    return {
-      target: dashboardTarget(observed, settings, outcome.decision),
-      ...(outcome.observedAt !== undefined ? { at: outcome.observedAt } : {})
-    }
+  const at = outcome.observedAt !== undefined ? { at: outcome.observedAt } : {}
+  const wechatChanged = run.status !== 'dry-run' && (run.writesMade > 0 || run.status === 'failed')
+  if (!wechatChanged && !(checkChanged && run.status !== 'dry-run')) {
+    return { target: dashboardTarget(observed, settings, outcome.decision), ...at }
   }
   try {
+    if (!wechatChanged) {
+      // Only GitHub changed (a check run, and with it a record): WeChat is as this run read it, so only
+      // the records are read again, not WeChat.
+      const again = structuredClone(observed)
+      await readRecords(pipeline, commits, again, targetCount)
+      return { target: dashboardTarget(again, settings, outcome.decision), ...at }
+    }
     const again = await observeFully(pipeline, appid, targetCount, commits, {})
     return { target: dashboardTarget(again.observation, settings, outcome.decision), at: again.now }
   } catch (error) {

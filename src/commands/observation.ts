@@ -21,7 +21,7 @@ export function keepsDashboard(pipeline: Pick<Pipeline, 'inputs' | 'github'>): b
  * The action's own records for what WeChat shows: the rollout record of the version in gray and the review
  * record of the latest review, each read only from the action's own check run for that version.
  */
-async function readRecords(
+export async function readRecords(
   pipeline: Pipeline,
   commits: CommitFinder,
   observation: TargetObservation,

@@ -4,7 +4,7 @@
  * is untrusted: parsers accept only well-formed, bounded values and give undefined for anything else.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
-import { z } from 'zod'
+import * as z from 'zod'
 import {
   CONTROL_KINDS,
   DASHBOARD_MARKER,

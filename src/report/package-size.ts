@@ -9,7 +9,7 @@
  * an oversize main package says "exceed max limit 2048KB", so MB is taken as 1024 × 1024 bytes.
  */
 import { createHash } from 'node:crypto'
-import { z } from 'zod'
+import * as z from 'zod'
 import { formatBytes } from './format.js'
 import { inlineCode } from './markdown.js'
 

@@ -8,7 +8,7 @@
  * api_submitaudit; WxJava `WxMaCodeSubmitAuditItem`). The oldest English page still marks address and title
  * required; the action follows the current page and leaves them to the user.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Category } from './schemas.js'
 
 /** One item of submit_audit's item_list, as WeChat takes it. */
