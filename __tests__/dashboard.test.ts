@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { deflateRawSync } from 'node:zlib'
+import { patched, releaseSettings, T0 } from '../test-support/release-fixtures.js'
 import {
   BODY_LIMIT,
   DASHBOARD_MARKER,
@@ -39,25 +40,16 @@ import { parseGraySchedule } from '../src/release/schedule.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
 
 const RUN_URL = 'https://github.com/octo/shop/actions/runs/77'
-const T0 = 1_767_225_600
 const DAY = 86_400
 const HOUR = 3600
 const APP = 'wx0123456789abcdef'
 const OTHER = 'wx00000000000000b2'
 const BOT = { login: 'github-actions[bot]' }
 
-const settings: ReleaseSettings = {
-  command: 'sync',
-  route: 'direct',
-  releaseOnApproval: 'off',
-  grayProjectMembers: false,
-  grayExperienceMembers: false,
-  grayWhitelist: [],
-  grayDeadlineAction: 'warn',
-  grayDeadlineMarginHours: 24,
+const settings: ReleaseSettings = releaseSettings({
   graySchedule: parseGraySchedule('1, 5@24h, 20@24h, 50@48h, 100@48h'),
   now: T0 + 3 * DAY
-}
+})
 
 function observe(patch: Partial<TargetObservation> = {}, appid = APP): TargetObservation {
   return {
@@ -209,9 +201,9 @@ describe('controls that apply now', () => {
     const rejected = observe({
       review: { status: 'rejected', userVersion: '1.3.0', auditId: 9, reason: 'no', screenshots: [] }
     })
-    expect(describeControls(availableControls(rejected, { ...settings, graySchedule: undefined }))).toEqual([
-      'rollback 1.2.1 from 1.2.2'
-    ])
+    expect(
+      describeControls(availableControls(rejected, patched(settings, { graySchedule: undefined })))
+    ).toEqual(['rollback 1.2.1 from 1.2.2'])
   })
 
   it('does not offer releasing another version while one is in gray', () => {

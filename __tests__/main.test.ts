@@ -177,6 +177,55 @@ describe('gray release', () => {
   })
 })
 
+describe('the release dashboard', () => {
+  /** The body with the first unticked box of `control` ticked, as a person ticks it on GitHub. */
+  function tickedBody(body: string, control: string): string {
+    const lines = body.split('\n')
+    const index = lines.findIndex((line) => line.startsWith('- [ ] ') && line.includes(`control=${control}&`))
+    if (index < 0) throw new Error(`no "${control}" box in:\n${body}`)
+    lines[index] = lines[index]!.replace('- [ ] ', '- [x] ')
+    return lines.join('\n')
+  }
+
+  it("refuses a reader's tick and carries out a maintainer's, whatever command the workflow names", async () => {
+    const APP = extra(5)
+    await prepare(APP, '5.0.0')
+    expect((await dispatch('sync', APP)).errors).toEqual([])
+    const issue = world.github.state.issues.find((candidate) => candidate.labels.includes('wechat-release'))
+    if (!issue) throw new Error('the sync made no dashboard')
+    world.github.setRole('rita', 'read')
+    world.github.setRole('alice', 'maintain')
+    // Every edit starts a workflow run of its own (answers are keyed by the run and the box).
+    let runId = 5000
+    const onTick = (login: string) =>
+      world.runInProcess({
+        env: { GITHUB_RUN_ID: String((runId += 1)) },
+        inputs: { command: 'sync', ...world.credentials.tokenUrl(APP) },
+        eventName: 'issues',
+        ref: 'refs/heads/main',
+        sha: DEFAULT_BRANCH_HEAD,
+        payload: world.github.editIssueAsUser(issue.number, login, tickedBody(issue.body ?? '', 'release'))
+      })
+
+    world.emulator.control.resetRequests()
+    const refused = await onTick('rita')
+    expect(refused.errors).toEqual([])
+    expect(wechatPaths()).not.toContain('/wxa/release')
+    expect(world.github.state.comments.at(-1)?.body).toMatch(/@rita/)
+
+    // A refused tick leaves the body as it is; the next run renders the box unticked again.
+    expect((await dispatch('sync', APP)).errors).toEqual([])
+    const done = await onTick('alice')
+    expect(done.errors).toEqual([])
+    expect(wechatPaths().filter((path) => path === '/wxa/release')).toHaveLength(1)
+    expect(app(APP).online?.version).toBe('5.0.0')
+    const answers = world.github.state.comments.filter((comment) => comment.issue_number === issue.number)
+    expect(answers.some((comment) => /@alice/.test(comment.body))).toBe(true)
+    // The transition subscribers must know about, announced on the dashboard as well.
+    expect(answers.some((comment) => /5\.0\.0.* is online for everyone/.test(comment.body))).toBe(true)
+  })
+})
+
 describe('pull requests and dry runs', () => {
   it('dry-run prints the writes it would make and makes none', async () => {
     const APP = extra(7)

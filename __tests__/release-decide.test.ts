@@ -29,7 +29,7 @@ import { parseRecorded } from '../src/release/recorded.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
 import { resolveVersionNames } from '../src/release/versions.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
-import { releaseSettings } from '../test-support/release-fixtures.js'
+import { releaseSettings, type SettingsPatch } from '../test-support/release-fixtures.js'
 import { renderCheck } from '../src/report/checks.js'
 /** jest 29's it.each types want mutable rows; `as const` tables are readonly. */
 const mutable = <T extends readonly unknown[]>(rows: readonly T[]): Array<[...T]> =>
@@ -62,7 +62,7 @@ function observe(patch: ObservationPatch = {}): TargetObservation {
   }
 }
 
-function configure(patch: Partial<ReleaseSettings> = {}): ReleaseSettings {
+function configure(patch: SettingsPatch = {}): ReleaseSettings {
   return releaseSettings({ version: '1.2.3', deploymentEnvironment: 'wechat', ...patch })
 }
 
@@ -89,7 +89,7 @@ const rendered = (decision: Decision, index = 0) => {
 const CATEGORY = { first_class: '工具', second_class: '效率', first_id: 287, second_id: 612 }
 
 describe('decideSubmit', () => {
-  const submit = (patch: Partial<ReleaseSettings> = {}) =>
+  const submit = (patch: SettingsPatch = {}) =>
     configure({ command: 'submit', reviewItems: [CATEGORY], ...patch })
 
   it('submits a new version with the review items and notes, and opens the review check', () => {
@@ -255,7 +255,7 @@ describe('decideSubmit', () => {
 })
 
 describe('decideRelease', () => {
-  const release = (patch: Partial<ReleaseSettings> = {}) => configure({ command: 'release', ...patch })
+  const release = (patch: SettingsPatch = {}) => configure({ command: 'release', ...patch })
 
   it('releases the approved version the user means and records a deployment', () => {
     const decision = decideRelease(observe({ review: approved() }), release())
@@ -350,7 +350,7 @@ describe('decideRollback', () => {
     { appVersion: 11, userVersion: '1.2.0', description: 'old', committedAt: T0 - 60 * DAY },
     { appVersion: 12, userVersion: '1.2.1', description: 'previous', committedAt: T0 - 40 * DAY }
   ]
-  const rollback = (patch: Partial<ReleaseSettings> = {}) =>
+  const rollback = (patch: SettingsPatch = {}) =>
     configure({ command: 'rollback', version: undefined, ...patch })
 
   it('rolls back to the previous version and lists the targets', () => {
@@ -493,7 +493,7 @@ describe('decideWithdraw and decideSpeedup', () => {
 })
 
 describe('decideGray', () => {
-  const gray = (patch: Partial<ReleaseSettings> = {}) => configure({ command: 'gray', ...patch })
+  const gray = (patch: SettingsPatch = {}) => configure({ command: 'gray', ...patch })
 
   it('gray at the percentage WeChat already shows moves nothing and brings GitHub up to date', () => {
     const decision = decideGray(observe({ review: approved(), gray: running(20) }), gray({ grayPercent: 20 }))

@@ -12,7 +12,7 @@ import type {
 import { parseRecorded } from '../src/release/recorded.js'
 import { parseGraySchedule } from '../src/release/schedule.js'
 import type { ReleaseSettings } from '../src/release/settings.js'
-import { releaseSettings } from '../test-support/release-fixtures.js'
+import { releaseSettings, type SettingsPatch } from '../test-support/release-fixtures.js'
 import { renderCheck } from '../src/report/checks.js'
 /** jest 29's it.each types want mutable rows; `as const` tables are readonly. */
 const mutable = <T extends readonly unknown[]>(rows: readonly T[]): Array<[...T]> =>
@@ -53,7 +53,7 @@ function observe(patch: ObservationPatch = {}): TargetObservation {
   }
 }
 
-function configure(patch: Partial<ReleaseSettings> = {}): ReleaseSettings {
+function configure(patch: SettingsPatch = {}): ReleaseSettings {
   return releaseSettings({ deploymentEnvironment: 'wechat', ...patch })
 }
 
@@ -194,7 +194,7 @@ describe('decideSync: release on approval', () => {
 })
 
 describe('decideSync: gray schedule', () => {
-  const settings = (now: number, patch: Partial<ReleaseSettings> = {}) =>
+  const settings = (now: number, patch: SettingsPatch = {}) =>
     configure({ graySchedule: SCHEDULE, now, ...patch })
 
   it('does not take a step 1 minute early (step 0 dwell counts from the plan start)', () => {

@@ -180,7 +180,7 @@ interface GrayPlan {
   auditid: number
   userVersion: string
   endTime?: number
-  endedBy?: 'release' | 'percentage-100' | 'auto-15-days' | 'revert'
+  endedBy?: 'release' | 'percentage-100' | 'auto-15-days' | 'revert' | undefined
 }
 
 interface Tester {

@@ -137,7 +137,7 @@ export interface FaultMatrixOptions {
    * Only this share of the cells (`index` from 1 to `count`), so that shares run in parallel, each against
    * a world of its own. Every cell keeps its app, version and commit whichever share runs it.
    */
-  shard?: { index: number; count: number }
+  shard?: { index: number; count: number } | undefined
   /** Called after each cell, e.g. to print progress. */
   onRow?: (row: FaultMatrixRow) => void
 }

@@ -192,7 +192,8 @@ export function matchOperation(
     if (!best || route.literals > best.route.literals) best = { route, params }
   }
   if (!best) return { params: {} }
-  return { route: best.route, operation: best.route.methods[method.toUpperCase()], params: best.params }
+  const operation = best.route.methods[method.toUpperCase()]
+  return { route: best.route, ...(operation ? { operation } : {}), params: best.params }
 }
 
 function matchSegments(route: Route, segments: string[]): Record<string, string> | undefined {

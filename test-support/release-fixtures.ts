@@ -8,19 +8,31 @@ export const HOUR = 3600
 export const DAY = 86_400
 export const APPID = 'wx0123456789abcdef'
 
-export function releaseSettings(patch: Partial<ReleaseSettings> = {}): ReleaseSettings {
-  return {
-    command: 'sync',
-    route: 'direct',
-    releaseOnApproval: 'off',
-    grayProjectMembers: false,
-    grayExperienceMembers: false,
-    grayWhitelist: [],
-    grayDeadlineAction: 'warn',
-    grayDeadlineMarginHours: 24,
-    now: T0,
-    ...patch
-  }
+/** Settings to change; a key set to undefined removes that optional setting. */
+export type SettingsPatch = { [K in keyof ReleaseSettings]?: ReleaseSettings[K] | undefined }
+
+/** `base` with `patch` applied, leaving out the keys the patch sets to undefined. */
+export function patched<T extends object>(base: T, patch: { [K in keyof T]?: T[K] | undefined }): T {
+  const result = { ...base, ...patch } as Record<string, unknown>
+  for (const [key, value] of Object.entries(patch)) if (value === undefined) delete result[key]
+  return result as T
+}
+
+export function releaseSettings(patch: SettingsPatch = {}): ReleaseSettings {
+  return patched<ReleaseSettings>(
+    {
+      command: 'sync',
+      route: 'direct',
+      releaseOnApproval: 'off',
+      grayProjectMembers: false,
+      grayExperienceMembers: false,
+      grayWhitelist: [],
+      grayDeadlineAction: 'warn',
+      grayDeadlineMarginHours: 24,
+      now: T0
+    },
+    patch
+  )
 }
 
 /** A running gray plan at `percentage`, started at `startedAt`. */

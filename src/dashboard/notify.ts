@@ -187,7 +187,7 @@ export function detectTransitions(
           kind: 'health-halted',
           appid: obs.appid,
           key: transitionKey('health-halted', obs.appid, startedAt),
-          ...(grayVersionOf(obs) !== undefined ? { version: grayVersionOf(obs) } : {}),
+          ...versionField(grayVersionOf(obs)),
           percentage: obs.gray.percentage,
           reason: target.halted.reason
         })
@@ -329,4 +329,9 @@ export function renderOutcomeComment(input: OutcomeCommentInput): string {
         : [`${lead} ❌ Failed: ${what}`, '', message]
   lines.push('', `[Workflow run](${input.runUrl})`)
   return lines.join('\n')
+}
+
+/** `{ version }` when there is one: an optional field is left out rather than set to undefined. */
+function versionField(version: string | undefined): { version?: string } {
+  return version === undefined ? {} : { version }
 }

@@ -88,7 +88,7 @@ export interface JsonRequest<T> {
   method: 'GET' | 'POST'
   /** Path below the base URL (`/wxa/release`), or an absolute URL (a user's token service). */
   path: string
-  query?: Record<string, string | number | undefined>
+  query?: Record<string, string | number | undefined> | undefined
   /** JSON body of a POST; POSTs without parameters send `{}` (no body at all gives 44002). */
   body?: unknown
   headers?: Record<string, string>
@@ -342,7 +342,7 @@ export class WeChatHttp {
       const response = await fetch(url, {
         method: request.method,
         headers,
-        body,
+        body: body ?? null,
         // A redirect could carry the request (and its token) to another origin, and hand back JSON that
         // is not the platform's: never followed, reported instead.
         redirect: 'manual',

@@ -20,7 +20,16 @@ export function createDispatcher(env: NodeJS.ProcessEnv = process.env): Dispatch
     fromEnv.trim() === '*' ? '*' : [fromEnv, ...LOOPBACK_HOSTS].filter((entry) => entry).join(',')
   return new EnvHttpProxyAgent({
     noProxy,
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY
+    ...definedOnly({
+      httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+      httpsProxy: env.https_proxy ?? env.HTTPS_PROXY
+    })
   })
+}
+
+/** The entries whose value is set: undici's options take a missing key, not an undefined one. */
+function definedOnly(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  )
 }
