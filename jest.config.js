@@ -49,7 +49,7 @@ export default {
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
   // A few points under what the suite reaches (`npm run test:coverage`), enforced by .ci/run. src/commands
   // is lower: preview, upload and submit compile, and a dashboard tick needs a person's edit of the issue, so
-// they run only end to end from dist/ (68 % of the functions of src/commands run in-process).
+  // they run only end to end from dist/ (68 % of the functions of src/commands run in-process).
   coverageThreshold: {
     global: { lines: 89, statements: 89, branches: 82, functions: 89 },
     './src/commands/': { lines: 57, statements: 57, branches: 66, functions: 65 }
