@@ -197,6 +197,21 @@ describe('controls that apply now', () => {
     expect(review(noQuota)).toEqual(['withdraw 1.3.0'])
   })
 
+  it('offers neither release nor gray of a version released once and rolled back since (85052)', () => {
+    // 1.2.3 (approved a day before T0) went to everyone through a gray that finished; 1.2.2 is online again.
+    const rolledBack = observe({
+      gray: {
+        status: 'finished',
+        percentage: 100,
+        startedAt: T0,
+        projectMembersFirst: false,
+        experienceMembersFirst: false
+      }
+    })
+    const offered = describeControls(availableControls(rolledBack, settings))
+    expect(offered.filter((control) => /^(release|gray-to)/.test(control))).toEqual([])
+  })
+
   it('offers nothing for a rejected review', () => {
     const rejected = observe({
       review: { status: 'rejected', userVersion: '1.3.0', auditId: 9, reason: 'no', screenshots: [] }

@@ -274,6 +274,26 @@ describe('decideRelease', () => {
     expect(kinds(decision)).toEqual(['release'])
   })
 
+  it('refuses a version whose gray finished and that was rolled back since (85052), before WeChat is called', () => {
+    // 1.2.3 went to everyone through its gray plan (finished after its submission), then 1.2.2 came back.
+    const rolledBack = observe({
+      review: approved(),
+      gray: { status: 'finished', percentage: 100, startedAt: T0 - DAY }
+    })
+    const release = decideRelease(rolledBack, configure({ command: 'release' }))
+    expect(release.writes).toEqual([])
+    expect(release.refused).toMatch(/1\.2\.3 was released to everyone .* 1\.2\.2 is online again.*85052/)
+    const gray = decide(rolledBack, configure({ command: 'gray', grayPercent: 5 }))
+    expect(gray.writes).toEqual([])
+    expect(gray.refused).toMatch(/85052/)
+    // An older finished plan (of an earlier version) says nothing about 1.2.3.
+    const older = observe({
+      review: approved(),
+      gray: { status: 'finished', percentage: 100, startedAt: T0 - 9 * DAY }
+    })
+    expect(kinds(decideRelease(older, configure({ command: 'release' })))).toContain('release')
+  })
+
   it('treats an already released version as unchanged, not as an error (85052)', () => {
     const decision = decideRelease(
       observe({ review: approved(), versions: { online: { version: '1.2.3' } } }),

@@ -43,12 +43,37 @@ export function approvedUnreleased(obs: TargetObservation): string | undefined {
   if (review.status !== 'approved' || !review.userVersion) return undefined
   const online = obs.versions.online
   if (online?.version === review.userVersion) return undefined
+  if (releasedThenRolledBack(obs)) return undefined
   if (online && online.version === undefined) {
     const releasedBefore =
       online.at !== undefined && review.submittedAt !== undefined && online.at < review.submittedAt
     if (!releasedBefore) return undefined
   }
   return review.userVersion
+}
+
+/**
+ * A gray plan that finished after the approved version was submitted released that version to everyone; with
+ * another version online now, it was rolled back. WeChat releases an approved version only once ("85052 app is
+ * already released": a new approved review is needed first), so it is not offered or released again.
+ */
+/** The refusal for a version released once and rolled back since. */
+export function rolledBackMessage(obs: TargetObservation): string {
+  const version = obs.review.userVersion ?? 'The approved version'
+  const online = obs.versions.online?.version
+  return `${version} was released to everyone (its gray release finished) and ${online ? `${online} is online again` : 'has been rolled back since'}. WeChat releases an approved version only once (85052 "app is already released"): submit a new version for review.`
+}
+
+export function releasedThenRolledBack(obs: TargetObservation): boolean {
+  const { gray, review } = obs
+  return (
+    review.status === 'approved' &&
+    gray.status === 'finished' &&
+    gray.startedAt !== undefined &&
+    review.submittedAt !== undefined &&
+    gray.startedAt >= review.submittedAt &&
+    obs.versions.online?.version !== review.userVersion
+  )
 }
 
 /** Why an approved version cannot be acted on although WeChat approved something, if that is the case. */

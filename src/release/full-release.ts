@@ -7,7 +7,9 @@ import {
   grayVersionOf,
   recordedFor,
   refusal,
+  releasedThenRolledBack,
   reviewCheck,
+  rolledBackMessage,
   unknownApprovedVersion
 } from './common.js'
 import {
@@ -42,6 +44,7 @@ export function decideRelease(obs: TargetObservation, settings: ReleaseSettings)
       outputs: { ...baseOutputs(obs, version), result: 'unchanged', message }
     })
   }
+  if (releasedThenRolledBack(obs)) return refusal(obs, settings, rolledBackMessage(obs))
   if (review.status === 'none') {
     return refusal(obs, settings, `No version is approved, so ${version} cannot be released (WeChat: 85019).`)
   }

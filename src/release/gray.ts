@@ -2,6 +2,8 @@
 import { ERRCODE } from '../wechat/errors.js'
 import {
   approvedUnreleased,
+  releasedThenRolledBack,
+  rolledBackMessage,
   baseOutputs,
   decision,
   deploymentWrite,
@@ -80,6 +82,7 @@ export function planGray(
   if (unknown) return refusal(obs, settings, unknown)
   if (!approved) {
     const { review } = obs
+    if (releasedThenRolledBack(obs)) return refusal(obs, settings, rolledBackMessage(obs))
     if (review.status === 'approved') {
       return refusal(
         obs,
