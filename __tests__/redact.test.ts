@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import {
   clearSecrets,
   redact,
+  redactMarkdown,
+  redactDeep,
+  redactOutput,
   registerProxyEnvironment,
   registerProxySecrets,
   setSecretSink,
@@ -89,5 +92,46 @@ describe('URL userinfo', () => {
   it('leaves URLs without userinfo and e-mail addresses alone', () => {
     const text = 'see https://example.com/a@b?c=d@e#f@g and mail me@example.com'
     expect(stripUrlUserinfo(text)).toBe(text)
+  })
+})
+
+describe('redacting what is serialised', () => {
+  it('keeps a JSON record readable when a quoted URL ends in a query token', () => {
+    const record = { haltedReason: 'request:fail https://api.example.com/cart?access_token=abc"', step: 1 }
+    const json = JSON.stringify(redactDeep(record))
+    expect(JSON.parse(json)).toEqual({
+      haltedReason: 'request:fail https://api.example.com/cart?access_token=***"',
+      step: 1
+    })
+    // Redacting the serialised text again finds nothing to cut.
+    expect(redact(json)).toBe(json)
+  })
+
+  it('does not let a query token swallow a JSON escape', () => {
+    const json = JSON.stringify({ message: 'see ?secret=abc"then' })
+    expect(() => JSON.parse(redact(json)) as unknown).not.toThrow()
+  })
+
+  it('redacts a JSON output field by field and any other output as text', () => {
+    const output = JSON.stringify([{ message: 'https://x.example/?access_token=abc" done' }])
+    expect(JSON.parse(redactOutput(output))).toEqual([
+      { message: 'https://x.example/?access_token=***" done' }
+    ])
+    expect(redactOutput('plain ?access_token=abc')).toBe('plain ?access_token=***')
+    expect(redactOutput('[not json ?access_token=abc')).toBe('[not json ?access_token=***')
+  })
+})
+
+describe('Markdown for GitHub', () => {
+  afterEach(() => clearSecrets())
+
+  it("leaves the action's own markers whole when a secret spells part of them", () => {
+    registerProxySecrets('http://user:release@proxy.example:3128')
+    const text = 'proxy password release <!-- wechat-miniprogram-release:state {"step":1} --> release'
+    expect(redactMarkdown(text)).toBe(
+      'proxy password *** <!-- wechat-miniprogram-release:state {"step":1} --> ***'
+    )
+    // Text that only looks like a marker from outside (escaped by the Markdown helpers) is redacted.
+    expect(redactMarkdown('&lt;!-- wechat-miniprogram-release:x release --&gt;')).not.toContain('release --')
   })
 })

@@ -10,7 +10,7 @@ import { readContext } from './context.js'
 import { errorMessage } from './errors.js'
 import { checkPathsInWorkspace, readInputs, UPLOADING_COMMANDS, type Command, type Inputs } from './inputs.js'
 import { asOwnCommand, exitAfterOutput, guardProcessOutput, log } from './log.js'
-import { redact, registerProxyEnvironment, setSecretSink } from './redact.js'
+import { redact, redactOutput, registerProxyEnvironment, setSecretSink } from './redact.js'
 import { writeJobSummary } from './github/job-summary.js'
 
 /** Each command's module is loaded only when it runs: sync and friends never load the upload code. */
@@ -56,7 +56,7 @@ export async function run(): Promise<void> {
         : await COMMAND_MODULES[inputs.command]()
     const result = await execute(inputs, context)
     for (const [name, value] of Object.entries(result.outputs)) {
-      if (value !== undefined) asOwnCommand(() => core.setOutput(name, redact(String(value))))
+      if (value !== undefined) asOwnCommand(() => core.setOutput(name, redactOutput(String(value))))
     }
     await writeJobSummary(redact(result.summary))
     if (result.failures.length > 0) log.fail(result.failures.join('\n'))

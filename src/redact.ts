@@ -35,7 +35,7 @@ export function clearSecrets(): void {
 }
 
 const TOKEN_PARAM =
-  /((?:access_token|component_access_token|authorizer_access_token|authorizer_refresh_token|component_appsecret|component_verify_ticket|secret|appsecret)=)[^&\s"'#]+/gi
+  /((?:access_token|component_access_token|authorizer_access_token|authorizer_refresh_token|component_appsecret|component_verify_ticket|secret|appsecret)=)[^&\s"'#\\]+/gi
 const TOKEN_FIELD =
   /("(?:access_token|component_access_token|authorizer_access_token|authorizer_refresh_token|component_appsecret|component_verify_ticket|secret|appsecret)"\s*:\s*")[^"]*"/gi
 
@@ -105,4 +105,51 @@ export function redact(text: string): string {
     if (out.includes(secret)) out = out.split(secret).join('***')
   }
   return out
+}
+
+/** The action's own hidden markers in Markdown it writes to GitHub. */
+const OWN_MARKER = /<!-- wechat-miniprogram-release:[\s\S]*?-->/g
+
+/**
+ * Markdown for GitHub redacted everywhere except inside the action's own hidden markers. A marker holds
+ * only what the action put there: ids, hashes, encoded fields, and records whose strings were redacted
+ * before they were serialised (redactDeep). A secret that happens to spell part of a marker (a proxy
+ * password "release") must not break the record or key the next run reads back. Untrusted text cannot
+ * form a marker: the Markdown helpers escape `<`.
+ */
+export function redactMarkdown(text: string): string {
+  let out = ''
+  let last = 0
+  for (const match of text.matchAll(OWN_MARKER)) {
+    out += redact(text.slice(last, match.index)) + match[0]
+    last = match.index + match[0].length
+  }
+  return out + redact(text.slice(last))
+}
+
+/**
+ * Every string inside `value` redacted, for text that is serialised afterwards (JSON records, the `result`
+ * output): redacting the serialised text instead could cut through an escape and leave JSON that no longer
+ * parses.
+ */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redact(value) as T
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item)) as T
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item)])) as T
+  }
+  return value
+}
+
+/** An output redacted: a JSON array or object field by field (it stays JSON), any other text as text. */
+export function redactOutput(value: string): string {
+  const trimmed = value.trimStart()
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    try {
+      return JSON.stringify(redactDeep(JSON.parse(value) as unknown))
+    } catch {
+      // Not JSON after all: redacted as text below.
+    }
+  }
+  return redact(value)
 }

@@ -9,6 +9,7 @@ import { defaultDescription, versionFromTag, type RunContext } from '../context.
 import { errorMessage, InputError } from '../errors.js'
 import type { Inputs } from '../inputs.js'
 import { log } from '../log.js'
+import { inlineText } from '../report/markdown.js'
 import { GitHubPermissionError } from '../github/errors.js'
 import {
   describeExceeded,
@@ -188,7 +189,8 @@ function dryRunBuild(
   log.info(`[dry-run] ${line}`)
   return {
     outputs: { version, result: JSON.stringify([{ version, result: 'dry-run', message: line }]) },
-    summary: `## WeChat mini program: ${command}\n\n> 🧪 Dry run: nothing was uploaded.\n\n- ${line}\n`,
+    // The line quotes the commit subject: untrusted text, rendered inert like everywhere else.
+    summary: `## WeChat mini program: ${command}\n\n> 🧪 Dry run: nothing was uploaded.\n\n- ${inlineText(line)}\n`,
     failures: []
   }
 }

@@ -5,7 +5,7 @@
  * queued/in_progress, and a `stale` run (GitHub's conclusion for a run left incomplete for 14 days) counts
  * as completed: a new run replaces it. Output is cut to GitHub's byte limits.
  */
-import { redact } from '../redact.js'
+import { redact, redactMarkdown } from '../redact.js'
 import { GitHubApiError } from './errors.js'
 import type { GitHubCore } from './core.js'
 import { isUnanswered } from './core.js'
@@ -150,8 +150,8 @@ export function prepareCheckRun(desired: DesiredCheckRun): PreparedCheckRun {
     status: desired.status,
     conclusion: desired.conclusion ?? null,
     title,
-    summary: fitOutput(redact(desired.summary)),
-    text: fitOutput(redact(desired.text ?? ''))
+    summary: fitOutput(redactMarkdown(desired.summary)),
+    text: fitOutput(redactMarkdown(desired.text ?? ''))
   }
 }
 

@@ -4,7 +4,7 @@
  * not repeat. A comment is the action's own only when it carries the marker AND its author is the action's
  * own login: anyone can paste a marker.
  */
-import { redact } from '../redact.js'
+import { redactMarkdown } from '../redact.js'
 import type { WriteResult } from './checks.js'
 import type { GitHubCore } from './core.js'
 import { isUnanswered } from './core.js'
@@ -38,7 +38,7 @@ interface RawComment {
 /** `body` within GitHub's limit, redacted, ending with `marker`. */
 export function bodyWithMarker(body: string, marker: string): string {
   const room = BODY_LIMIT_CHARACTERS - marker.length - 2
-  const fitted = fitText(redact(body).replace(/\s+$/, ''), {
+  const fitted = fitText(redactMarkdown(body).replace(/\s+$/, ''), {
     limit: room,
     unit: 'characters',
     notice: cutNotice(BODY_LIMIT_CHARACTERS, 'characters')
@@ -123,7 +123,7 @@ export function createComments(
 
   async function addIssueComment(request: IssueCommentRequest): Promise<WriteResult> {
     if (request.onceKey === undefined) {
-      const body = fitText(redact(request.body), {
+      const body = fitText(redactMarkdown(request.body), {
         limit: BODY_LIMIT_CHARACTERS,
         unit: 'characters',
         notice: cutNotice(BODY_LIMIT_CHARACTERS, 'characters')

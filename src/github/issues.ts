@@ -3,7 +3,7 @@
  * need with its label, and updated only when the body the action would send differs from GitHub's. An issue
  * someone else opened with the same label and marker is never taken for the action's own.
  */
-import { redact } from '../redact.js'
+import { redact, redactMarkdown } from '../redact.js'
 import type { WriteResult } from './checks.js'
 import { bodyWithMarker, BODY_LIMIT_CHARACTERS } from './comments.js'
 import type { GitHubCore } from './core.js'
@@ -168,7 +168,7 @@ export function createIssues(core: GitHubCore) {
 
   async function createIssue(request: IssueUpsert): Promise<IssueWriteResult> {
     await ensureLabel(request.label)
-    const body = issueBody(request.body, request.markerKey)
+    const body = issueBody(redactMarkdown(request.body), request.markerKey)
     const title = oneLine(request.title)
     if (
       !core.announce(
@@ -220,7 +220,7 @@ export function createIssues(core: GitHubCore) {
         ? undefined
         : update.markerKey
           ? issueBody(update.body, update.markerKey)
-          : fitText(redact(update.body), {
+          : fitText(redactMarkdown(update.body), {
               limit: BODY_LIMIT_CHARACTERS,
               unit: 'characters',
               notice: cutNotice(BODY_LIMIT_CHARACTERS, 'characters')

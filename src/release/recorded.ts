@@ -5,6 +5,7 @@
  * which pull requests the version releases). Anyone can write such a marker into a run of another app, so
  * these are read only from the action's own runs, and a record never outranks what WeChat reports.
  */
+import { redactDeep } from '../redact.js'
 import type { RecordedReview, RecordedRollout } from './model.js'
 
 const ROLLOUT_MARKER = 'wechat-miniprogram-release:state'
@@ -20,7 +21,9 @@ export const MAX_RECORDED_PULLS = 50
  */
 function hiddenJson(marker: string, value: unknown): string {
   // All four can only occur inside JSON strings, where the escapes read back unchanged.
-  const json = JSON.stringify(value)
+  // Redacted before it is serialised: the check's text is redacted again as a whole, which then finds nothing
+  // to cut inside the JSON (a cut through an escape would make the record unreadable).
+  const json = JSON.stringify(redactDeep(value))
     .replace(/--/g, '-\\u002d')
     .replace(/>/g, '\\u003e')
     .replace(/</g, '\\u003c')

@@ -35,7 +35,7 @@ import {
 } from '../release/model.js'
 import { embedRecorded, embedRecordedReview } from '../release/recorded.js'
 import { formatUtc } from '../release/time.js'
-import { redact } from '../redact.js'
+import { redact, redactMarkdown } from '../redact.js'
 import { progressBar, shortTitle, table } from './format.js'
 import { inlineCode, inlineText } from './markdown.js'
 
@@ -95,8 +95,8 @@ function finish(check: RenderedCheck): RenderedCheck {
   return {
     ...check,
     title: redact(shortTitle(check.title)),
-    summary: redact(check.summary),
-    text: redact(check.text)
+    summary: redactMarkdown(check.summary),
+    text: redactMarkdown(check.text)
   }
 }
 

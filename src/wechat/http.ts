@@ -155,6 +155,8 @@ export class WeChatHttp {
   private readonly random: () => number
   private dispatcherValue: Dispatcher | undefined
   private readonly ownsDispatcher: boolean
+  /** A dispatcher without a proxy, for loopback when a proxy is configured. */
+  private directValue: Dispatcher | undefined
   private readonly clock: () => number
   private readonly warn: ((message: string) => void) | undefined
   private readonly maxResponseBytes: number
@@ -181,17 +183,23 @@ export class WeChatHttp {
   /**
    * Node's own fetch, unless a proxy is configured or a dispatcher was given: then undici's, loaded now
    * (about half a megabyte, which a run without a proxy never loads). A test's injected fetch comes first.
+   * Loopback (all of 127.0.0.0/8, ::1, localhost) always goes direct: plain http is allowed there only
+   * because it never leaves the machine, so it must not be handed to a proxy with its token.
    */
-  private async transport(): Promise<{ fetch: FetchFunction; dispatcher?: Dispatcher }> {
+  private async transport(url: string): Promise<{ fetch: FetchFunction; dispatcher?: Dispatcher }> {
     if (this.injectedFetch) {
       return {
         fetch: this.injectedFetch,
         ...(this.dispatcherValue ? { dispatcher: this.dispatcherValue } : {})
       }
     }
-    if (!this.dispatcherValue && !proxyConfigured())
-      return { fetch: globalThis.fetch as unknown as FetchFunction }
+    const given = !this.ownsDispatcher
+    if (!given && !proxyConfigured()) return { fetch: globalThis.fetch as unknown as FetchFunction }
     const proxy = await import('./proxy.js')
+    if (!given && isLoopbackHost(new URL(url).hostname)) {
+      this.directValue ??= proxy.createDirectDispatcher()
+      return { fetch: proxy.fetch, dispatcher: this.directValue }
+    }
     this.dispatcherValue ??= proxy.createDispatcher()
     return { fetch: proxy.fetch, dispatcher: this.dispatcherValue }
   }
@@ -213,6 +221,8 @@ export class WeChatHttp {
   async close(): Promise<void> {
     if (this.ownsDispatcher && this.dispatcherValue) await this.dispatcherValue.close()
     this.dispatcherValue = undefined
+    await this.directValue?.close()
+    this.directValue = undefined
   }
 
   /** A JSON endpoint: errcode handling, retries, token refresh, schema validation. */
@@ -338,7 +348,7 @@ export class WeChatHttp {
     }
     let reply: Reply | ReplyRejected
     try {
-      const { fetch, dispatcher } = await this.transport()
+      const { fetch, dispatcher } = await this.transport(url)
       const response = await fetch(url, {
         method: request.method,
         headers,

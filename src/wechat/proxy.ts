@@ -4,11 +4,16 @@
  * used, so runs without a proxy start faster and never print undici's "EnvHttpProxyAgent is
  * experimental" warning.
  */
-import { EnvHttpProxyAgent, type Dispatcher } from 'undici'
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici'
 
 export { fetch } from 'undici'
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+
+/** A dispatcher that never uses a proxy: for loopback addresses, whatever the environment says. */
+export function createDirectDispatcher(): Dispatcher {
+  return new Agent()
+}
 
 /**
  * Proxy settings from the environment, with loopback always direct: a local emulator, relay or token
