@@ -234,7 +234,7 @@ const badInputs: Array<[string, Values, string, RegExp]> = [
   [
     'health gate without platform',
     { command: 'sync', appsecret: 'own-secret-123', 'health-max-new-error-groups': '0' },
-    'health-max-error-ratio',
+    'health-max-new-error-groups',
     /platform credentials/
   ],
   ['no command', {}, 'command', /required/],
@@ -650,5 +650,22 @@ describe('checkPathsInWorkspace', () => {
     expect(
       read({ command: 'upload', 'allow-paths-outside-workspace': 'true' }).allowPathsOutsideWorkspace
     ).toBe(true)
+  })
+})
+
+describe('messages that name what the workflow set', () => {
+  it('an unknown command quotes the value given', () => {
+    expect(() => read({ command: 'relase' })).toThrow(/Input "command": must be one of .*; got "relase"/)
+  })
+
+  it('a health gate without platform credentials names the health input that was set', () => {
+    expect(() =>
+      read({
+        command: 'sync',
+        appid: 'wx0123456789abcdef',
+        appsecret: 'secret-value-1',
+        'health-action': 'halt'
+      })
+    ).toThrow(/Input "health-action": the health gate .* only platform credentials/)
   })
 })

@@ -9,7 +9,8 @@ import { repoRoot } from '../test-support/run-action.js'
 
 /** Why dist/ needs a rebuild, or undefined when it is what the sources build (the build's stamp matches). */
 export function staleDistReason(): string | undefined {
-  return distIsCurrent(repoRoot) ? undefined : 'dist/ is not what the sources build'
+  // The stamp lives under node_modules/.cache: a fresh install has none yet, so it rebuilds once to be sure.
+  return distIsCurrent(repoRoot) ? undefined : 'no build stamp for these sources yet'
 }
 
 /** Rebuilds dist/ with `node scripts/build.mjs` when it is stale; throws when the build fails. */

@@ -4,10 +4,12 @@
  */
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from './index.js'
 
-const USAGE = `Usage: tsx emulator/cli.ts [--port N] [--extra-apps N] [--auto-approve-after SECONDS] [--latency-ms N]`
+const USAGE = `Usage: tsx emulator/cli.ts [--port N] [--extra-apps N] [--auto-approve-after SECONDS] [--latency-ms N] [--start-time UNIX_SECONDS]`
 
 function parseArgs(argv: string[]): EmulatorOptions {
-  const options: EmulatorOptions = {}
+  // By hand, the emulated clock starts now, so the action's check of WeChat's Date header against the
+  // runner's clock passes; tests pass their own start.
+  const options: EmulatorOptions = { startTime: Math.floor(Date.now() / 1000) }
   const numberAfter = (index: number, flag: string): number => {
     const value = Number(argv[index + 1])
     if (!Number.isInteger(value) || value < 0)
@@ -25,6 +27,9 @@ function parseArgs(argv: string[]): EmulatorOptions {
         break
       case '--auto-approve-after':
         options.autoApproveAfterSeconds = numberAfter(index++, flag)
+        break
+      case '--start-time':
+        options.startTime = numberAfter(index++, flag)
         break
       case '--latency-ms':
         options.latencyMs = numberAfter(index++, flag)

@@ -217,7 +217,7 @@ export const INPUT_FIELDS = {
   command: z
     .string({ error: `is required: one of ${COMMANDS.join(', ')}` })
     .refine((value) => (COMMANDS as readonly string[]).includes(value), {
-      error: `must be one of ${COMMANDS.join(', ')}`
+      error: (issue) => `must be one of ${COMMANDS.join(', ')}; got "${String(issue.input).slice(0, 40)}"`
     })
     .transform((value) => value as Command),
   // build
@@ -498,10 +498,11 @@ function toInputs(raw: Raw) {
   if (feedbackMedia.length > 5)
     throw new InputError('feedback-media', `at most 5 media ids, got ${feedbackMedia.length}`)
 
-  const healthGiven =
-    raw['health-max-new-error-groups'] !== undefined ||
-    raw['health-max-error-ratio'] !== undefined ||
-    raw['health-action'] !== undefined
+  // The first health input given: errors about the gate name the input the workflow actually sets.
+  const healthInput = (
+    ['health-max-new-error-groups', 'health-max-error-ratio', 'health-action'] as const
+  ).find((name) => raw[name] !== undefined)
+  const healthGiven = healthInput !== undefined
 
   return {
     command: raw.command,
@@ -552,6 +553,7 @@ function toInputs(raw: Raw) {
           action: raw['health-action'] ?? ('halt' as const)
         }
       : undefined,
+    healthGateInput: healthInput,
     rollbackTo: raw['rollback-to'],
     deploymentEnvironment: raw['deployment-environment'],
     githubToken: raw['github-token'],
@@ -681,8 +683,8 @@ export function checkCommandRules(inputs: Inputs): void {
   }
   if (inputs.healthGate && !inputs.credentials) {
     throw new InputError(
-      'health-max-error-ratio',
-      'the health gate reads jserr_list and needs appsecret or platform credentials'
+      inputs.healthGateInput ?? 'health-max-error-ratio',
+      'the health gate compares the JS errors of the gray version with the online one, and only platform credentials (token-url, authorizer-access-token or authorizer-refresh-tokens) tell which version is in gray; appsecret alone cannot'
     )
   }
   if (inputs.targets.length > 1 && inputs.credentials?.authorizer.kind === 'authorizer-token') {

@@ -30,8 +30,9 @@ import { startWorld, type World } from './world.js'
 export const FAULT_MATRIX_SHARES = 4
 
 export const FAULT_MATRIX_TEST: FaultMatrixOptions = {
-  // Only the timeout cells use it: long enough that only the injected delay times out on a busy machine.
-  timeoutSeconds: 4,
+  // Only the timeout cells use it: long enough that only the injected delay times out, even on a machine so
+  // busy that a loopback answer takes seconds (4 s was seen to time out a retry at a load average of 14).
+  timeoutSeconds: 15,
   concurrency: 2,
   // Each submit cell compiles the sample project: the read before it and the write get the faults that
   // decide their behaviour; `npx tsx scripts/fault-matrix.ts` runs the full grid for the page.

@@ -117,7 +117,8 @@ export function baseOutputs(obs: TargetObservation, version?: string): Partial<T
   const outputs: Partial<TargetOutputs> = {
     appid: obs.appid,
     reviewStatus: obs.review.status,
-    grayPercentage: obs.gray.percentage,
+    // A finished plan reached everyone; WeChat's plan keeps the last percentage that was set.
+    grayPercentage: obs.gray.status === 'finished' ? 100 : obs.gray.percentage,
     grayStatus: obs.gray.status
   }
   const shown = version ?? obs.review.userVersion
