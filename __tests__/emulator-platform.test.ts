@@ -699,7 +699,14 @@ describe('cli', () => {
   it('prints the address, credentials and guide, serves, and stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'emulator/cli.ts', '--port', '0'],
+      [
+        path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'),
+        'emulator/cli.ts',
+        '--port',
+        '0',
+        '--start-time',
+        '1767225600'
+      ],
       {
         cwd: repoRoot,
         stdio: ['ignore', 'pipe', 'pipe']

@@ -140,7 +140,8 @@ async function runTarget(
     ? withInferences(observation, decideAdvance(observation, settings))
     : decide(observation, settings)
   if (planned.refused) {
-    log.warning(`${appid}: ${planned.refused}`)
+    // An explicit command's refusal fails the step with this text (below); sync and ticks only warn.
+    if (pipeline.command === 'sync' || pipeline.tick) log.warning(`${appid}: ${planned.refused}`)
     return {
       decision: planned,
       run: { target: appid, status: 'done', writesMade: 0 },
