@@ -65,6 +65,15 @@ function observe(patch: Partial<TargetObservation> = {}, appid = APP): TargetObs
   }
 }
 
+/** A gray plan started at T0 that reached everyone. */
+const finishedGray: TargetObservation['gray'] = {
+  status: 'finished',
+  percentage: 100,
+  startedAt: T0,
+  projectMembersFirst: false,
+  experienceMembersFirst: false
+}
+
 const inGray = (percentage: number, extra: Partial<TargetObservation> = {}): TargetObservation =>
   observe({
     gray: {
@@ -200,13 +209,7 @@ describe('controls that apply now', () => {
   it('offers neither release nor gray of a version released once and rolled back since (85052)', () => {
     // 1.2.3 (approved a day before T0) went to everyone through a gray that finished; 1.2.2 is online again.
     const rolledBack = observe({
-      gray: {
-        status: 'finished',
-        percentage: 100,
-        startedAt: T0,
-        projectMembersFirst: false,
-        experienceMembersFirst: false
-      }
+      gray: finishedGray
     })
     const offered = describeControls(availableControls(rolledBack, settings))
     expect(offered.filter((control) => /^(release|gray-to)/.test(control))).toEqual([])
@@ -732,13 +735,7 @@ describe('transitions', () => {
     const gray = first(inGray(50))
     const released = observe({
       versions: { online: { version: '1.2.3' } },
-      gray: {
-        status: 'finished',
-        percentage: 100,
-        startedAt: T0,
-        projectMembersFirst: false,
-        experienceMembersFirst: false
-      }
+      gray: finishedGray
     })
     const releaseStep = next(gray.state, released)
     expect(releaseStep.transitions).toMatchObject([{ kind: 'released', version: '1.2.3', from: '1.2.2' }])
