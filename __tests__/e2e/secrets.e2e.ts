@@ -197,7 +197,8 @@ beforeAll(async () => {
 
   addSecret('github-token', GITHUB_TOKEN)
   addSecret('token-url-secret', credentials.tokenServiceSecret)
-  addSecret('component-appsecret', credentials.componentAppsecret)
+  // The platform's AppSecret never reaches the action; it must not appear anywhere either.
+  addSecret('component appsecret (the platform server’s)', credentials.componentAppsecret)
   addSecret('component-access-token', world.emulator.control.serverComponentToken())
   addSecret(`authorizer-refresh-tokens (${CAFE})`, refreshTokenOf(CAFE))
   addSecret(`appsecret (${credentials.standaloneApp.appid})`, credentials.standaloneApp.appsecret)
@@ -285,7 +286,7 @@ describe('every command, with debug logging, leaks no secret', () => {
     expect(run.outputs['review-status']).toBe('withdrawn')
   })
 
-  it('sync of an approved review (component appsecret, verify ticket and refresh token)', async () => {
+  it('sync of an approved review (component access token and refresh token)', async () => {
     const run = await scanRun('sync (component credentials)', {
       ...dispatch('sync', componentInputs(CAFE)),
       eventName: 'schedule'
