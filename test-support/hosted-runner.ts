@@ -4,6 +4,7 @@
  * project is a copy of the sample outside the repository, so the repository's own miniprogram-ci is not
  * found; npm is a fake that hard-links a real install of the action's lockfile.
  */
+import { execFileSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -20,6 +21,8 @@ export interface HostedRunner {
   /** RUNNER_TOOL_CACHE of every job, emptied before each. */
   toolCache: string
   npm: FakeNpm
+  /** This runner's own copy of a real install of the lockfile, to hard-link trees from. */
+  installed: string
   /** A scratch folder removed by close(). */
   work: string
   /** One preview job (step and post step) with this extra environment. */
@@ -40,13 +43,19 @@ export async function startHostedRunner(): Promise<HostedRunner> {
   const workspace = path.join(work, 'workspace')
   cpSync(SAMPLE_PROJECT, path.join(workspace, 'project'), { recursive: true })
   const toolCache = path.join(work, 'tool-cache')
-  const npm = fakeNpm(work, installed)
+  // A private copy to hard-link from: linking changes a file's ctime, so links made from the shared tree by
+  // another test file while this runner's post step archives its tool cache would make tar fail with
+  // "file changed as we read it". Each runner links only from its own copy.
+  const ownTree = path.join(work, 'npm-tree')
+  execFileSync('cp', ['-a', installed, ownTree])
+  const npm = fakeNpm(work, ownTree)
   const withFakeNpm = (): string => `${npm.binDir}${path.delimiter}${process.env.PATH ?? ''}`
   return {
     world,
     workspace,
     toolCache,
     npm,
+    installed: ownTree,
     work,
     path: withFakeNpm,
     previewJob: (env) => {

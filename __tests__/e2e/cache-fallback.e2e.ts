@@ -15,7 +15,7 @@ import {
   warningsOf,
   type HostedRunner
 } from '../../test-support/hosted-runner.js'
-import { ACTION_LOCKFILE_DIR, preparedInstall } from '../../test-support/miniprogram-ci-install.js'
+import { ACTION_LOCKFILE_DIR } from '../../test-support/miniprogram-ci-install.js'
 import { expectSuccess } from '../../test-support/run-action.js'
 
 let runner: HostedRunner
@@ -81,7 +81,7 @@ describe('a cache that cannot be used', () => {
         const installDir = toolInstallDir(runner.toolCache, ACTION_LOCKFILE_DIR)
         rmSync(runner.toolCache, { recursive: true, force: true })
         mkdirSync(path.dirname(installDir), { recursive: true })
-        execFileSync('cp', ['-al', await preparedInstall(), installDir])
+        execFileSync('cp', ['-al', runner.installed, installDir])
         mkdirSync(path.join(installDir, 'node_modules/electron'))
         writeFileSync(
           path.join(installDir, 'node_modules/electron/package.json'),
