@@ -29,6 +29,7 @@ import {
   serializeControlMarker,
   type AuthorizeRequest,
   type Control,
+  type DashboardRenderInput,
   type DashboardState,
   type DashboardTarget,
   type OperationEntry,
@@ -110,13 +111,19 @@ function describeControls(controls: Control[]): string[] {
   )
 }
 
-function render(targets: DashboardTarget[], previous?: DashboardState, now = settings.now) {
+function render(
+  targets: DashboardTarget[],
+  previous?: DashboardState,
+  now = settings.now,
+  extra: Pick<DashboardRenderInput, 'limit' | 'noControls' | 'newOperations'> = {}
+) {
   return renderDashboard({
     targets,
     settings: { ...settings, now },
     runUrl: RUN_URL,
     controlPermission: 'maintain',
-    previous
+    previous,
+    ...extra
   })
 }
 
@@ -285,12 +292,7 @@ describe('the body', () => {
   })
 
   it('offers no box when the workflow cannot act on WeChat, and says why', () => {
-    const { body, controls } = renderDashboard({
-      targets: [{ appid: APP, observation: inGray(5) }],
-      settings,
-      runUrl: RUN_URL,
-      controlPermission: 'maintain',
-      previous: undefined,
+    const { body, controls } = render([{ appid: APP, observation: inGray(5) }], undefined, settings.now, {
       noControls: 'No controls: read-only.'
     })
     expect(controls).toEqual([])
@@ -300,12 +302,7 @@ describe('the body', () => {
 
   it('stays within a smaller limit when asked, keeping the hidden state', () => {
     const { body: full } = render([{ appid: APP, observation: inGray(5) }])
-    const { body, state } = renderDashboard({
-      targets: [{ appid: APP, observation: inGray(5) }],
-      settings,
-      runUrl: RUN_URL,
-      controlPermission: 'maintain',
-      previous: undefined,
+    const { body, state } = render([{ appid: APP, observation: inGray(5) }], undefined, settings.now, {
       limit: full.length - 10
     })
     expect(body.length).toBeLessThanOrEqual(full.length - 10)
@@ -357,12 +354,7 @@ describe('the body', () => {
         runId: String(100 + index)
       })
     ).reverse()
-    const { body, state } = renderDashboard({
-      targets: [{ appid: APP, observation: inGray(5) }],
-      settings,
-      runUrl: RUN_URL,
-      controlPermission: 'maintain',
-      previous: undefined,
+    const { body, state } = render([{ appid: APP, observation: inGray(5) }], undefined, settings.now, {
       newOperations: operations
     })
     expect(state.operations).toHaveLength(10)

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { clearSecrets } from '../src/redact.js'
 import { seedApprovedVersion } from '../test-support/seed-version.js'
 import { GITHUB_TOKEN, startWorld, type World } from '../test-support/world.js'
+import { tickBox } from '../test-support/dashboard-tick.js'
 
 const DEFAULT_BRANCH_HEAD = 'f'.repeat(40)
 let world: World
@@ -178,15 +179,6 @@ describe('gray release', () => {
 })
 
 describe('the release dashboard', () => {
-  /** The body with the first unticked box of `control` ticked, as a person ticks it on GitHub. */
-  function tickedBody(body: string, control: string): string {
-    const lines = body.split('\n')
-    const index = lines.findIndex((line) => line.startsWith('- [ ] ') && line.includes(`control=${control}&`))
-    if (index < 0) throw new Error(`no "${control}" box in:\n${body}`)
-    lines[index] = lines[index]!.replace('- [ ] ', '- [x] ')
-    return lines.join('\n')
-  }
-
   it("refuses a reader's tick and carries out a maintainer's, whatever command the workflow names", async () => {
     const APP = extra(5)
     await prepare(APP, '5.0.0')
@@ -204,7 +196,7 @@ describe('the release dashboard', () => {
         eventName: 'issues',
         ref: 'refs/heads/main',
         sha: DEFAULT_BRANCH_HEAD,
-        payload: world.github.editIssueAsUser(issue.number, login, tickedBody(issue.body ?? '', 'release'))
+        payload: world.github.editIssueAsUser(issue.number, login, tickBox(issue.body ?? '', 'release'))
       })
 
     world.emulator.control.resetRequests()

@@ -17,6 +17,7 @@ import { repoRoot, type ActionRun } from '../test-support/run-action.js'
 import { startWorld, type World } from '../test-support/world.js'
 import type { AppSnapshot } from '../emulator/index.js'
 import { ensureFreshDist } from './fresh-dist.js'
+import { tickBox } from '../test-support/dashboard-tick.js'
 import {
   annotations,
   consoleLines,
@@ -121,20 +122,6 @@ function dashboardIssue(world: World) {
   return world.github.state.issues.find(
     (issue) => issue.labels.includes('wechat-release') && issue.user.login === 'github-actions[bot]'
   )
-}
-
-/** The dashboard's body with the box of `control` (and `percent`) ticked, as a person ticks it on GitHub. */
-function withBoxTicked(body: string, control: string, percent: number): string {
-  const lines = body.split('\n')
-  const index = lines.findIndex(
-    (line) =>
-      line.startsWith('- [ ] ') &&
-      line.includes(`control=${control}&`) &&
-      line.includes(`&percent=${percent}&`)
-  )
-  if (index < 0) throw new Error(`the dashboard offers no "${control} ${percent} %" box`)
-  lines[index] = lines[index]!.replace('- [ ] ', '- [x] ')
-  return lines.join('\n')
 }
 
 function checkRunsNamed(world: World, name: string, sha: string) {
@@ -381,7 +368,7 @@ function storyline(demo: Demo): Array<() => StepPlan> {
       const payload = world.github.editIssueAsUser(
         issue.number,
         MAINTAINER,
-        withBoxTicked(issue.body ?? '', 'gray-to', 50)
+        tickBox(issue.body ?? '', 'gray-to', 50)
       )
       return {
         title: `Release dashboard: ${MAINTAINER} (maintain) ticks "Gray-release 1.1.0 to 50 % of users" without waiting for the schedule`,

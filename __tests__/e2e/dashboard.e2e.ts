@@ -10,6 +10,7 @@ import { expectSuccess, type ActionRun } from '../../test-support/run-action.js'
 import { validateWebhookPayload } from '../../test-support/github-webhooks.js'
 import { emulatorClient, seedApprovedVersion } from '../../test-support/seed-version.js'
 import { startWorld, type World } from '../../test-support/world.js'
+import { tickBox } from '../../test-support/dashboard-tick.js'
 
 const APP = 'wxa000000000000001'
 /** A second mini program, for the tick on an appid the workflow does not configure. */
@@ -61,24 +62,10 @@ function dashboard() {
   return found[0]!
 }
 
-/** The body with the box whose marker matches `control` (and `percent`) ticked, as a person ticks it in GitHub. */
-function ticked(body: string, control: string, percent?: number): string {
-  const lines = body.split('\n')
-  const index = lines.findIndex(
-    (line) =>
-      line.startsWith('- [ ] ') &&
-      line.includes(`control=${control}&`) &&
-      (percent === undefined || line.includes(`&percent=${percent}&`))
-  )
-  if (index < 0) throw new Error(`No unticked "${control}" box in the dashboard:\n${body}`)
-  lines[index] = lines[index]!.replace('- [ ] ', '- [x] ')
-  return lines.join('\n')
-}
-
 /** A person with `login` ticks the box in issue `number`; returns the `issues.edited` payload GitHub sends. */
 function tick(login: string, control: string, percent?: number, number = dashboard().number) {
   const issue = world.github.state.issues.find((candidate) => candidate.number === number)!
-  return world.github.editIssueAsUser(number, login, ticked(issue.body ?? '', control, percent))
+  return world.github.editIssueAsUser(number, login, tickBox(issue.body ?? '', control, percent))
 }
 
 /** Writes to issues, labels and comments: the dashboard's. */

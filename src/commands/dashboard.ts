@@ -197,8 +197,9 @@ async function viewAfter(
   }
   const { run } = outcome
   const at = outcome.observedAt !== undefined ? { at: outcome.observedAt } : {}
-  const wechatChanged = run.status !== 'dry-run' && (run.writesMade > 0 || run.status === 'failed')
-  if (!wechatChanged && !(checkChanged && run.status !== 'dry-run')) {
+  const acted = run.status !== 'dry-run'
+  const wechatChanged = acted && (run.writesMade > 0 || run.status === 'failed')
+  if (!wechatChanged && !(acted && checkChanged)) {
     return { target: dashboardTarget(observed, settings, outcome.decision), ...at }
   }
   try {
