@@ -24,6 +24,9 @@ import path from 'node:path'
 import { NPM_CI_ARGS, verifyAgainstLockfile } from '../src/ci/loader.js'
 import { repoRoot } from './run-action.js'
 
+/** Set by the test run's global setup (test-temp.mjs) to the machine's temp folder. */
+const PERSISTENT_TMPDIR_ENV = 'WECHAT_ACTION_TEST_PERSISTENT_TMPDIR'
+
 export const ACTION_LOCKFILE_DIR = path.join(repoRoot, 'tools/miniprogram-ci')
 
 function installRoot(): string {
@@ -31,7 +34,9 @@ function installRoot(): string {
     .update(readFileSync(path.join(ACTION_LOCKFILE_DIR, 'package-lock.json')))
     .digest('hex')
     .slice(0, 16)
-  return path.join(os.tmpdir(), 'wechat-action-miniprogram-ci', hash)
+  // The machine's temp folder, not the test run's own (test-temp.mjs): the install outlives the run.
+  const persistent = process.env[PERSISTENT_TMPDIR_ENV] || os.tmpdir()
+  return path.join(persistent, 'wechat-action-miniprogram-ci', hash)
 }
 
 function npmCi(cwd: string): Promise<void> {
