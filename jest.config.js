@@ -1,5 +1,7 @@
-// Three tiers, all in `npm test`:
+// Four tiers, all in `npm test`:
 // - unit: in-process tests of the sources (`npm run test:unit`), with coverage;
+// - fuzz: 1,000 hostile strings through every renderer of untrusted text (`npm run test:fuzz`), in four
+//   files so they share the cores; CPU-bound (a GFM parse of every render);
 // - compile: the real miniprogram-ci compiling the sample project, each run in a child process (it keeps
 //   module state and handles, and must end by itself); CPU-bound;
 // - e2e: the bundled dist/index.js run as GitHub runs it; mostly waiting on child processes and loopback
@@ -9,6 +11,7 @@
 import os from 'node:os'
 
 const COMPILE_TESTS = ['<rootDir>/__tests__/ci-run.test.ts']
+const FUZZ_TESTS = ['<rootDir>/__tests__/report-fuzz-*.test.ts']
 
 const shared = {
   preset: 'ts-jest/presets/default-esm',
@@ -26,8 +29,9 @@ export default {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', ...COMPILE_TESTS]
+      testPathIgnorePatterns: ['/node_modules/', ...COMPILE_TESTS, '<rootDir>/__tests__/report-fuzz-']
     },
+    { ...shared, displayName: 'fuzz', testMatch: FUZZ_TESTS },
     { ...shared, displayName: 'compile', testMatch: COMPILE_TESTS },
     {
       ...shared,
@@ -36,6 +40,8 @@ export default {
       globalSetup: '<rootDir>/test-support/jest-build-dist.mjs'
     }
   ],
+  // The slowest files start first, also on a fresh clone that has no timings of its own yet.
+  testSequencer: '<rootDir>/test-support/jest-sequencer.mjs',
   globalSetup: '<rootDir>/test-support/jest-global-setup.mjs',
   globalTeardown: '<rootDir>/test-support/jest-global-teardown.mjs',
   // The e2e files spend most of their time waiting for the action's processes and timeouts, so more files
