@@ -41,7 +41,7 @@ import { copySampleProject } from '../test-support/world.js'
 const DEV_APPID = 'wxd000000000000001'
 const HEX_FOLDER = /^[0-9a-f]{32}$/
 
-// A hang guard above the child's own (ci-child.ts): a compile may wait for a free slot (compile-slots.ts),
+// A hang guard above the child's own (ci-child.ts): a compile may wait for a free slot (cpu-slots.ts),
 // and takes ten times as long on a starved machine.
 jest.setTimeout(300_000)
 

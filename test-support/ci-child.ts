@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { CiResult, CiRunOptions } from '../src/ci/run.js'
-import { withCompileSlot } from './compile-slots.js'
+import { withCpuSlot } from './cpu-slots.js'
 import { processesWithMarker, repoRoot } from './run-action.js'
 
 export interface CiChildError {
@@ -60,7 +60,7 @@ export function killCiChildren(): void {
   for (const child of running) child.kill('SIGKILL')
 }
 
-/** Starts the run once a compile slot is free (see compile-slots.ts); the slot is held until it ends. */
+/** Starts the run once a CPU slot is free (see cpu-slots.ts); the slot is held until it ends. */
 export function startCiChild(options: CiChildOptions, env: Record<string, string> = {}): CiChild {
   const marker = randomUUID()
   const lines: string[] = []
@@ -160,7 +160,7 @@ export function startCiChild(options: CiChildOptions, env: Record<string, string
 
   let resolveStarted: (child: ChildProcess) => void = () => undefined
   const started = new Promise<ChildProcess>((resolve) => (resolveStarted = resolve))
-  const done = withCompileSlot(() => run(resolveStarted))
+  const done = withCpuSlot(() => run(resolveStarted))
 
   return {
     lines,

@@ -1,11 +1,11 @@
 // Fails the run when the tests left files or folders in the repository (see jest-global-setup.mjs), and
-// removes the run's compile queue and temp folder.
+// removes the run's CPU queue and temp folder.
 import { rmSync } from 'node:fs'
 import { strayEntries } from './repo-tree.mjs'
 import { removeRunTempFolder } from './test-temp.mjs'
 
 export default function tearDown() {
-  const queue = process.env.WECHAT_ACTION_TEST_COMPILE_QUEUE
+  const queue = process.env.WECHAT_ACTION_TEST_CPU_QUEUE
   if (queue) rmSync(queue, { recursive: true, force: true })
   removeRunTempFolder()
   const before = globalThis.__repositoryTreeBeforeTests

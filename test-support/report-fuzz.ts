@@ -28,6 +28,7 @@ import { blockquote, codeBlock, inlineCode, inlineText } from '../src/report/mar
 import { evaluateSizes, DEFAULT_SIZE_POLICY } from '../src/report/package-size.js'
 import { renderPreviewComment, renderUploadSummary } from '../src/report/preview.js'
 import { renderFanOutCheck, renderJobSummary, type TargetReport } from '../src/report/summary.js'
+import { withCpuSlot } from './cpu-slots.js'
 import { hostileStrings } from './hostile-text.js'
 import { inspect, referencesIn } from './markdown-inert.js'
 import { APPID, DAY, T0, observation, releaseSettings, runningGray } from './release-fixtures.js'
@@ -400,11 +401,16 @@ export function check(renderer: UntrustedRenderer, strings: readonly string[] = 
   return findings
 }
 
-/** One test per renderer: all 1,000 strings, nothing live. */
+/**
+ * One test per renderer: all 1,000 strings, nothing live. Each pass is CPU-bound (a GFM parse of every
+ * render), so it takes one of the run's CPU slots, as compiles do (cpu-slots.ts): the four fuzz files
+ * started together would otherwise starve the end-to-end tests' emulators and compilers.
+ */
 export function fuzzEach(renderers: UntrustedRenderer[]): void {
   describe.each(renderers)('$name', (renderer) => {
-    it('makes nothing live', () => {
-      expect(check(renderer).slice(0, 5)).toEqual([])
+    it('makes nothing live', async () => {
+      const findings = await withCpuSlot(async () => check(renderer))
+      expect(findings.slice(0, 5)).toEqual([])
     })
   })
 }

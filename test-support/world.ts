@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url'
 import { startEmulator, type RunningEmulator, type EmulatorOptions } from '../emulator/index.js'
 import { startServiceWechatFake, type CiUpload } from '../emulator/servicewechat.js'
 import { startFakeGitHub, type FakeGitHubOptions } from './fake-github.js'
-import { compiles, withCompileSlot } from './compile-slots.js'
+import { compiles, withCpuSlot } from './cpu-slots.js'
 import { runInProcess, type InProcessRun } from './in-process-run.js'
 import {
   killRunningActions,
@@ -135,7 +135,7 @@ export async function startWorld(
             ...runOptions.env
           }
         })
-      return compiles(runOptions.inputs.command) ? withCompileSlot(run) : run()
+      return compiles(runOptions.inputs.command) ? withCpuSlot(run) : run()
     },
     runInProcess: (runOptions) =>
       runInProcess(

@@ -1,18 +1,20 @@
 /**
- * How many miniprogram-ci compiles the test run lets happen at once, across all Jest workers. A compile is
- * CPU-bound (more at once than there are cores only slows each down), and miniprogram-ci gives its forked
- * compiler 20 s to start: on a starved machine it fails with "fork process timeout".
+ * How much CPU-bound work the test run lets happen at once, across all Jest workers: miniprogram-ci
+ * compiles, and each renderer's pass of the fuzz (test-support/report-fuzz.ts). More at once than there are
+ * cores only slows each down, and starves the rest: miniprogram-ci gives its forked compiler 20 s to start
+ * ("fork process timeout"), and a worker that hosts the emulator answers late, so an action's request can
+ * time out before the emulator has read it.
  *
- * The global setup (jest-global-setup.mjs) makes a queue folder for the run. A compile takes a ticket (a
+ * The global setup (jest-global-setup.mjs) makes a queue folder for the run. The work takes a ticket (a
  * folder named by the time it asked and its pid) and goes ahead while its ticket is among the first
- * `slots` of the queue: first come, first served, so no test waits behind compiles that asked later.
+ * `slots` of the queue: first come, first served, so nothing waits behind work that asked later.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 /** Set by the global setup for the workers. */
-export const COMPILE_QUEUE_ENV = 'WECHAT_ACTION_TEST_COMPILE_QUEUE'
+export const CPU_QUEUE_ENV = 'WECHAT_ACTION_TEST_CPU_QUEUE'
 
 const COMMANDS_THAT_COMPILE = new Set(['preview', 'upload', 'submit'])
 
@@ -46,15 +48,15 @@ function queue(dir: string): string[] {
   })
 }
 
-/** Runs `work` once the run's queue lets a compile start (at once when there is no queue, outside Jest). */
-export async function withCompileSlot<T>(work: () => Promise<T>): Promise<T> {
-  const dir = process.env[COMPILE_QUEUE_ENV]
+/** Runs `work` once the run's queue has a free slot (at once when there is no queue, outside Jest). */
+export async function withCpuSlot<T>(work: () => Promise<T>): Promise<T> {
+  const dir = process.env[CPU_QUEUE_ENV]
   if (!dir) return work()
   sequence += 1
   const ticket = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${String(sequence).padStart(6, '0')}`
   mkdirSync(path.join(dir, ticket))
   try {
-    // Compiles that asked earlier have to start first; look again shortly.
+    // Work that asked earlier has to start first; look again shortly.
     while (queue(dir).indexOf(ticket) >= slots()) await new Promise((resolve) => setTimeout(resolve, 100))
     return await work()
   } finally {
