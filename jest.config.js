@@ -1,5 +1,5 @@
 // Four tiers, all in `npm test`:
-// - unit: in-process tests of the sources (`npm run test:unit`), with coverage;
+// - unit: in-process tests of the sources (`npm run test:unit`); with `--coverage`, they and the fuzz count;
 // - fuzz: 1,000 hostile strings through every renderer of untrusted text (`npm run test:fuzz`), in four
 //   files so they share the cores; CPU-bound (a GFM parse of every render);
 // - compile: the real miniprogram-ci compiling the sample project, each run in a child process (it keeps

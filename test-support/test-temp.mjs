@@ -3,7 +3,8 @@
 // On a disk-backed /tmp that is mostly kernel time: extracting the cache archive takes 14 s on an ext4
 // volume and under 1 s in memory. So on Linux, when /dev/shm is a writable memory filesystem with room to
 // spare, the run points TMPDIR at a folder of its own there; everywhere else, at one under the usual temp
-// folder. The workers and every process they start inherit TMPDIR, so os.tmpdir() is that folder.
+// folder. The workers and the processes they start with the inherited environment get TMPDIR, so their
+// os.tmpdir() is that folder (an action run gets the environment run-action.ts builds for it).
 // WECHAT_ACTION_TEST_TMPDIR chooses the parent folder instead. Files meant to outlive the run (the
 // prepared miniprogram-ci install) go under the machine's temp folder, kept in PERSISTENT_TMPDIR_ENV.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs'
