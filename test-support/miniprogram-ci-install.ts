@@ -69,12 +69,15 @@ export async function preparedInstall(): Promise<string> {
     await npmCi(staging)
     const verified = verifyAgainstLockfile(staging, ACTION_LOCKFILE_DIR)
     if (!verified.ok) throw new Error(`the prepared install does not verify: ${verified.reason}`)
-    rmSync(target, { recursive: true, force: true })
     try {
       renameSync(staging, target)
-    } catch (error) {
-      // Another test process finished first.
-      if (!verifyAgainstLockfile(target, ACTION_LOCKFILE_DIR).ok) throw error
+    } catch {
+      // Another test process finished first (its install may be in use: never remove one that verifies),
+      // or an earlier run left a broken folder, which is replaced.
+      if (!verifyAgainstLockfile(target, ACTION_LOCKFILE_DIR).ok) {
+        rmSync(target, { recursive: true, force: true })
+        renameSync(staging, target)
+      }
     }
   } finally {
     rmSync(staging, { recursive: true, force: true })
