@@ -20,14 +20,10 @@ const { testResults } = JSON.parse(readFileSync(report, 'utf8'))
 const durations = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}
 for (const result of testResults) {
   // From the test folder on, so a report made in another clone of the repository serves as well.
-  const at = result.name.split(path.sep).join('/').lastIndexOf('/__tests__/')
+  const name = result.name.split(path.sep).join('/')
+  const at = name.lastIndexOf('/__tests__/')
   if (at < 0) continue
-  durations[
-    result.name
-      .split(path.sep)
-      .join('/')
-      .slice(at + 1)
-  ] = Math.round((result.endTime - result.startTime) / 100) / 10
+  durations[name.slice(at + 1)] = Math.round((result.endTime - result.startTime) / 100) / 10
 }
 const kept = Object.entries(durations)
   .filter(([relative]) => existsSync(path.join(root, relative)))

@@ -22,8 +22,8 @@ import {
 import os from 'node:os'
 import path from 'node:path'
 
-export const RUN_TMPDIR_ENV = 'WECHAT_ACTION_TEST_RUN_TMPDIR'
-export const PERSISTENT_TMPDIR_ENV = 'WECHAT_ACTION_TEST_PERSISTENT_TMPDIR'
+const RUN_TMPDIR_ENV = 'WECHAT_ACTION_TEST_RUN_TMPDIR'
+const PERSISTENT_TMPDIR_ENV = 'WECHAT_ACTION_TEST_PERSISTENT_TMPDIR'
 const TMPDIR_BEFORE_ENV = 'WECHAT_ACTION_TEST_TMPDIR_BEFORE'
 const MEMORY_FOLDER = '/dev/shm'
 // Two Actions cache round trips at once hold about 1.5 GiB; Docker's default /dev/shm is 64 MiB.
