@@ -1,7 +1,8 @@
 // Four tiers, all in `npm test`:
-// - unit: in-process tests of the sources (`npm run test:unit`); with `--coverage`, they and the fuzz count;
+// - unit: in-process tests of the sources (`npm run test:unit`); the coverage (`npm run test:coverage`) is theirs;
 // - fuzz: 1,000 hostile strings through every renderer of untrusted text (`npm run test:fuzz`), in four
-//   files so they share the cores; CPU-bound (a GFM parse of every render);
+//   files so they share the cores; CPU-bound (a GFM parse of every render), so it runs without coverage, under
+//   which it is three to four times slower, and adds no coverage the unit tier lacks;
 // - compile: the real miniprogram-ci compiling the sample project, each run in a child process (it keeps
 //   module state and handles, and must end by itself); CPU-bound;
 // - e2e: the bundled dist/index.js run as GitHub runs it; mostly waiting on child processes and loopback

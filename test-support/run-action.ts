@@ -145,6 +145,8 @@ export function prepareRun(options: RunActionOptions): RunFiles {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? dir,
+    // The run's temp folder (test-temp.mjs): miniprogram-ci and its compiler write there as the tests do.
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
     ...inputEnv(options.inputs),
     GITHUB_ACTIONS: 'true',
     CI: 'true',
