@@ -56,11 +56,31 @@ function npmCi(cwd: string): Promise<void> {
   })
 }
 
-/** The folder holding the verified install (its node_modules); installs it on first use (about 30 s). */
+/** Places of the install: the first, then others after ones left broken (e.g. half removed by a temp cleaner). */
+const PLACES = 4
+
+function place(root: string, index: number): string {
+  return index === 0 ? root : `${root}-${index}`
+}
+
+function verifiedPlace(root: string): string | undefined {
+  for (let index = 0; index < PLACES; index++) {
+    const candidate = place(root, index)
+    if (existsSync(candidate) && verifyAgainstLockfile(candidate, ACTION_LOCKFILE_DIR).ok) return candidate
+  }
+  return undefined
+}
+
+/**
+ * The folder holding the verified install (its node_modules); installs it on first use (about 30 s). An
+ * install is never removed or replaced once in place, since other test processes may be copying it: the
+ * new one is renamed (atomically) into the first free place, and a broken place is skipped, not repaired.
+ */
 export async function preparedInstall(): Promise<string> {
-  const target = installRoot()
-  if (existsSync(target) && verifyAgainstLockfile(target, ACTION_LOCKFILE_DIR).ok) return target
-  const staging = `${target}.tmp-${randomBytes(6).toString('hex')}`
+  const root = installRoot()
+  const ready = verifiedPlace(root)
+  if (ready) return ready
+  const staging = `${root}.tmp-${randomBytes(6).toString('hex')}`
   mkdirSync(staging, { recursive: true })
   try {
     for (const file of ['package.json', 'package-lock.json']) {
@@ -69,20 +89,22 @@ export async function preparedInstall(): Promise<string> {
     await npmCi(staging)
     const verified = verifyAgainstLockfile(staging, ACTION_LOCKFILE_DIR)
     if (!verified.ok) throw new Error(`the prepared install does not verify: ${verified.reason}`)
-    try {
-      renameSync(staging, target)
-    } catch {
-      // Another test process finished first (its install may be in use: never remove one that verifies),
-      // or an earlier run left a broken folder, which is replaced.
-      if (!verifyAgainstLockfile(target, ACTION_LOCKFILE_DIR).ok) {
-        rmSync(target, { recursive: true, force: true })
-        renameSync(staging, target)
+    for (let index = 0; index < PLACES; index++) {
+      const candidate = place(root, index)
+      if (!existsSync(candidate)) {
+        try {
+          renameSync(staging, candidate)
+          return candidate
+        } catch {
+          // Another test process put its install there first: it is checked below.
+        }
       }
+      if (verifyAgainstLockfile(candidate, ACTION_LOCKFILE_DIR).ok) return candidate
     }
+    throw new Error(`no place for the prepared miniprogram-ci install: ${root} and the next ones are broken`)
   } finally {
     rmSync(staging, { recursive: true, force: true })
   }
-  return target
 }
 
 export interface FakeNpm {

@@ -28,6 +28,9 @@ const TMPDIR_BEFORE_ENV = 'WECHAT_ACTION_TEST_TMPDIR_BEFORE'
 const MEMORY_FOLDER = '/dev/shm'
 // Two Actions cache round trips at once hold about 1.5 GiB; Docker's default /dev/shm is 64 MiB.
 const MEMORY_NEEDED = 4 * 1024 ** 3
+// A tmpfs's pages are memory: its free space may exceed what the machine or the container (cgroup) has left,
+// and the Jest workers and compilers need theirs too.
+const FREE_MEMORY_NEEDED = 2 * MEMORY_NEEDED
 const TMPFS_MAGIC = 0x01021994
 const PREFIX = 'wechat-action-tests-'
 
@@ -57,6 +60,10 @@ function memoryFolderWithRoom() {
   } catch {
     return undefined
   }
+  // constrainedMemory(): the cgroup's limit, 0 or a huge number when there is none.
+  const limit = process.constrainedMemory?.() ?? 0
+  const constrained = limit > 0 && limit < os.totalmem()
+  if (os.freemem() < FREE_MEMORY_NEEDED || (constrained && limit < FREE_MEMORY_NEEDED)) return undefined
   return canWriteAndRun(MEMORY_FOLDER) ? MEMORY_FOLDER : undefined
 }
 
@@ -97,7 +104,8 @@ function removeAbandoned(parent) {
 export function useRunTempFolder() {
   // Jest's watch mode runs the global setup again in the same process: start from the first run's folders.
   if (!(TMPDIR_BEFORE_ENV in process.env)) process.env[TMPDIR_BEFORE_ENV] = process.env.TMPDIR ?? ''
-  const persistent = process.env[PERSISTENT_TMPDIR_ENV] || os.tmpdir()
+  // Absolute: a relative TMPDIR would put the run's files in the repository and move with each cwd.
+  const persistent = path.resolve(process.env[PERSISTENT_TMPDIR_ENV] || os.tmpdir())
   removeAbandoned(MEMORY_FOLDER)
   removeAbandoned(persistent)
   const chosen = process.env.WECHAT_ACTION_TEST_TMPDIR
