@@ -102,6 +102,14 @@ function runningGrayPercent(world: World): number | undefined {
   return gray?.status === 1 ? gray.percentage : undefined
 }
 
+/** WeChat keeps a finished plan at the percentage of its last step, which may read as a partial release. */
+function describeGray(gray: { userVersion: string; percentage: number; status: number }): string {
+  const status = GRAY_PLAN_STATUS[gray.status] ?? String(gray.status)
+  return gray.status === 3
+    ? `${gray.userVersion} plan finished (its last step was ${gray.percentage} %)`
+    : `${gray.userVersion} ${gray.percentage} % ${status}`
+}
+
 function describeWeChat(demo: Demo): string {
   const state = app(demo.world)
   const audit = state.audits.at(-1)
@@ -111,7 +119,7 @@ function describeWeChat(demo: Demo): string {
     `online ${state.online?.version ?? 'none'}`,
     `trial ${state.trial?.version ?? 'none'}`,
     `review ${audit ? `${audit.version} ${REVIEW_STATUS[audit.status] ?? audit.status}` : 'none'}`,
-    `gray ${gray ? `${gray.userVersion} ${gray.percentage} % ${GRAY_PLAN_STATUS[gray.status] ?? gray.status}` : 'none'}`,
+    `gray ${gray ? describeGray(gray) : 'none'}`,
     `experience members ${state.testers.map((tester) => tester.wechatid ?? tester.userstr).join(', ') || 'none'}`,
     `clock day ${day.toFixed(day % 1 === 0 ? 0 : 2)}`
   ].join(' · ')
