@@ -12,6 +12,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { processAlive } from './process-alive.mjs'
 
 /** Set by the global setup for the workers. */
 export const CPU_QUEUE_ENV = 'WECHAT_ACTION_TEST_CPU_QUEUE'
@@ -28,21 +29,12 @@ function slots(): number {
 
 let sequence = 0
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** The queue in order, without the tickets of processes that ended without giving theirs back. */
 function queue(dir: string): string[] {
   const tickets = readdirSync(dir).sort()
   return tickets.filter((ticket) => {
     const pid = Number(ticket.split('-')[1])
-    if (alive(pid)) return true
+    if (processAlive(pid)) return true
     rmSync(path.join(dir, ticket), { recursive: true, force: true })
     return false
   })

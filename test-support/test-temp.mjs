@@ -21,6 +21,7 @@ import {
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { processAlive } from './process-alive.mjs'
 
 const RUN_TMPDIR_ENV = 'WECHAT_ACTION_TEST_RUN_TMPDIR'
 const PERSISTENT_TMPDIR_ENV = 'WECHAT_ACTION_TEST_PERSISTENT_TMPDIR'
@@ -67,15 +68,6 @@ function memoryFolderWithRoom() {
   return canWriteAndRun(MEMORY_FOLDER) ? MEMORY_FOLDER : undefined
 }
 
-function alive(pid) {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return error.code === 'EPERM'
-  }
-}
-
 /**
  * Removes this user's folders of earlier runs that ended without their teardown (killed): their pid is
  * gone. Another user's folders, and any that cannot be removed, are left alone.
@@ -90,7 +82,7 @@ function removeAbandoned(parent) {
   for (const name of names) {
     if (!name.startsWith(PREFIX)) continue
     const pid = Number(name.slice(PREFIX.length).split('-')[0])
-    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue
+    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue
     const folder = path.join(parent, name)
     try {
       if (process.getuid && statSync(folder).uid !== process.getuid()) continue

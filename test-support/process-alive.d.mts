@@ -1,0 +1,2 @@
+// Types of process-alive.mjs.
+export declare function processAlive(pid: number): boolean
